@@ -1,0 +1,74 @@
+# Two commands do everything on a fresh machine (see README):
+#   make demo   install, then run order-to-cash against the local sandbox
+#   make test   install, then ruff, mypy and pytest
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Prefect keeps its database and profile inside the project, never in ~/.prefect.
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export STOREBRIDGE_HOME ?= $(CURDIR)/.storebridge
+
+SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo sudo; fi)
+
+.PHONY: help install system-deps demo test lint typecheck pytest ui sandbox constraints clean
+
+help:
+	@echo "make demo    install and run order-to-cash on the sandbox (local Prefect + SQLite)"
+	@echo "make test    install and run ruff, mypy and pytest"
+	@echo "make ui      start the local Prefect server/UI on http://127.0.0.1:4200 (same database as the demo)"
+	@echo "make sandbox run the emulators standalone and print their URLs"
+
+install: system-deps $(STAMP)
+
+# unixODBC and the SQLite ODBC driver back the Sage 300 connector (pyodbc needs libodbc at import).
+system-deps:
+	@if ldconfig -p | grep -q 'libodbc\.so\.2' && odbcinst -q -d 2>/dev/null | grep -qi sqlite; then \
+	  echo "system packages: unixODBC and the SQLite ODBC driver are present"; \
+	else \
+	  echo "system packages: installing unixodbc and libsqliteodbc"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q --no-install-recommends unixodbc libsqliteodbc >/dev/null \
+	  || { $(SUDO) apt-get update -q >/dev/null && \
+	       $(SUDO) apt-get install -y -q --no-install-recommends unixodbc libsqliteodbc >/dev/null; } \
+	  || { echo "could not install unixodbc/libsqliteodbc: install them with your package manager"; exit 1; }; \
+	fi
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+demo: install
+	$(BIN)/storebridge demo
+
+test: install lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+
+typecheck:
+	$(BIN)/mypy --strict connectors transforms
+	$(BIN)/mypy flows deployments sandbox
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+ui: install
+	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+sandbox: install
+	$(BIN)/storebridge sandbox
+
+# Re-pin the whole tree after changing a range in pyproject.toml (no index URLs are written).
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^storebridge' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .prefect .storebridge .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The one resilient HTTP layer every REST connector uses (httpx)."""

@@ -1,0 +1,1 @@
+"""How storebridge runs: the CLI, the webhook gateway, deployment wiring."""
