@@ -1,1 +1,41 @@
-"""TODO"""
+"""Durable sync state: the binder (xref), watermarks, the webhook inbox and dead letters.
+
+SQLAlchemy 2 on a SQLite file by default, PostgreSQL by URL (``STOREBRIDGE_STATE_URL``); the
+schema is managed by Alembic (`StateStore.upgrade`). See `StateStore` for the operations.
+"""
+
+from __future__ import annotations
+
+from connectors.state.deadletters import UNSET
+from connectors.state.records import (
+    Binding,
+    BindRequest,
+    DeadLetter,
+    DeadLetterConflictError,
+    DeadLetterNotFoundError,
+    DeadLetterStatus,
+    InboxEvent,
+    InboxStatus,
+    Window,
+)
+from connectors.state.schema import head_revision
+from connectors.state.settings import StateSettings
+from connectors.state.store import StateStore
+from connectors.state.xref import unchanged
+
+__all__ = [
+    "UNSET",
+    "BindRequest",
+    "Binding",
+    "DeadLetter",
+    "DeadLetterConflictError",
+    "DeadLetterNotFoundError",
+    "DeadLetterStatus",
+    "InboxEvent",
+    "InboxStatus",
+    "StateSettings",
+    "StateStore",
+    "Window",
+    "head_revision",
+    "unchanged",
+]

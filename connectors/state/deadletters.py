@@ -1,0 +1,275 @@
+"""Dead letters, table ``dead_letters``: records that failed to load, kept for fix and replay.
+
+Payloads are redacted here (`connectors.http.redaction.redact_payload`), so no caller can store
+card data or secrets in clear by forgetting to. A record has at most one OPEN dead letter per
+flow (a partial unique index on both dialects): a second failure updates it and counts the
+attempt. A replayed dead letter that fails again is reopened; a later successful load resolves it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from connectors.state.base import StoreBase, chunks, unique
+from connectors.state.models import DeadLetterRow, utcnow
+from connectors.state.records import (
+    DeadLetter,
+    DeadLetterConflictError,
+    DeadLetterNotFoundError,
+    DeadLetterStatus,
+)
+
+KEY_COLUMNS = ("flow", "system", "entity", "external_id")
+OPEN_ONLY = text("status = 'open'")  # must match the predicate of uq_dead_letters_open
+UNRESOLVED = (DeadLetterStatus.OPEN.value, DeadLetterStatus.REPLAYED.value)
+
+
+class Unset(enum.Enum):
+    """Marks an argument that was not given (None is a meaningful payload or note)."""
+
+    UNSET = enum.auto()
+
+
+UNSET = Unset.UNSET
+
+
+def redact(payload: Any) -> Any:
+    """`payload` redacted and reduced to plain JSON (Decimals and datetimes become strings)."""
+    if payload is None:
+        return None
+    # Imported here: the redaction module belongs to connectors.http and loads only when needed.
+    from connectors.http.redaction import redact_payload
+
+    redacted: Any = redact_payload(payload)
+    return json.loads(json.dumps(redacted, default=str))
+
+
+def _dead_letter(row: DeadLetterRow) -> DeadLetter:
+    return DeadLetter(
+        id=row.id, flow=row.flow, system=row.system, entity=row.entity,
+        external_id=row.external_id, error_class=row.error_class, message=row.message,
+        payload=row.payload, flow_run_id=row.flow_run_id, attempts=row.attempts,
+        status=DeadLetterStatus(row.status), note=row.note,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+class DeadLetterStore(StoreBase):
+    """Dead-letter operations of the state store."""
+
+    def add_dead_letter(
+        self,
+        *,
+        flow: str,
+        system: str,
+        entity: str,
+        external_id: str,
+        error_class: str,
+        message: str,
+        payload: Any = None,
+        flow_run_id: str | None = None,
+    ) -> DeadLetter:
+        """Park a record that failed to load, or count one more failure of a parked record.
+
+        Args:
+            flow: the use case, e.g. ``order-to-cash``.
+            system: system slug of the record's source.
+            entity: the record's entity, e.g. ``order``.
+            external_id: the record's id in `system`.
+            error_class: e.g. ``RecordError``, ``ValidationError``.
+            message: what is wrong, naming the record and the field.
+            payload: the record as it was to be written; redacted before it is stored.
+            flow_run_id: the failing run.
+
+        Returns:
+            The open dead letter of the record (``attempts`` counts its failures).
+        """
+        key = {"flow": flow, "system": system, "entity": entity, "external_id": external_id}
+        now = utcnow()
+        stmt = self._insert(DeadLetterRow).values(
+            **key, error_class=error_class, message=message, payload=redact(payload),
+            flow_run_id=flow_run_id, attempts=1, status=DeadLetterStatus.OPEN.value,
+            created_at=now, updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(KEY_COLUMNS),
+            index_where=OPEN_ONLY,
+            set_={
+                "error_class": stmt.excluded.error_class,
+                "message": stmt.excluded.message,
+                # A failure reported without a payload keeps the one needed for a replay.
+                "payload": func.coalesce(stmt.excluded.payload, DeadLetterRow.payload),
+                "flow_run_id": func.coalesce(stmt.excluded.flow_run_id, DeadLetterRow.flow_run_id),
+                "attempts": DeadLetterRow.attempts + 1,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+
+        def work(session: Session) -> DeadLetter:
+            self._reopen_replayed(session, key)
+            session.execute(stmt)
+            row = session.scalars(
+                select(DeadLetterRow).filter_by(**key, status=DeadLetterStatus.OPEN.value)
+            ).one()
+            return _dead_letter(row)
+
+        return self._write(work)
+
+    def _reopen_replayed(self, session: Session, key: dict[str, str]) -> None:
+        """Turn the latest REPLAYED dead letter of the record back to OPEN, if none is open."""
+        statuses = select(DeadLetterRow.status).filter_by(**key)
+        if session.scalar(statuses.where(DeadLetterRow.status == "open").limit(1)):
+            return
+        replayed = session.scalar(
+            select(func.max(DeadLetterRow.id)).filter_by(
+                **key, status=DeadLetterStatus.REPLAYED.value
+            )
+        )
+        if replayed is not None:
+            self._rowcount(
+                session,
+                update(DeadLetterRow)
+                .where(DeadLetterRow.id == replayed, DeadLetterRow.status == "replayed")
+                .values(status=DeadLetterStatus.OPEN.value),
+            )
+
+    def list_dead_letters(
+        self,
+        *,
+        status: DeadLetterStatus | str | None = None,
+        flow: str | None = None,
+        system: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[DeadLetter]:
+        """Dead letters matching the filters, oldest first (stable for paging).
+
+        Raises:
+            ValueError: `status` is not a dead-letter status.
+        """
+        query = select(DeadLetterRow)
+        if status is not None:
+            query = query.where(DeadLetterRow.status == DeadLetterStatus(status).value)
+        if flow is not None:
+            query = query.where(DeadLetterRow.flow == flow)
+        if system is not None:
+            query = query.where(DeadLetterRow.system == system)
+        query = query.order_by(DeadLetterRow.id).limit(limit).offset(offset)
+        return self._read(lambda session: [_dead_letter(row) for row in session.scalars(query)])
+
+    def get_dead_letter(self, dead_letter_id: int) -> DeadLetter:
+        """One dead letter by id.
+
+        Raises:
+            DeadLetterNotFoundError: no dead letter has that id (a `KeyError`).
+        """
+        return self._read(lambda session: self._get(session, dead_letter_id))
+
+    def edit_dead_letter(
+        self,
+        dead_letter_id: int,
+        *,
+        payload: Any | Unset = UNSET,
+        note: str | Unset | None = UNSET,
+    ) -> DeadLetter:
+        """Fix a parked record before its replay: replace its payload (redacted again) or note.
+
+        Raises:
+            DeadLetterNotFoundError: no dead letter has that id.
+        """
+        values: dict[str, Any] = {}
+        if not isinstance(payload, Unset):
+            values["payload"] = redact(payload)
+        if not isinstance(note, Unset):
+            values["note"] = note
+        return self._update(dead_letter_id, values)
+
+    def set_dead_letter_status(
+        self, dead_letter_id: int, status: DeadLetterStatus | str, *, note: str | None = None
+    ) -> DeadLetter:
+        """Move a dead letter to `status` (and replace its note when one is given).
+
+        Raises:
+            DeadLetterNotFoundError: no dead letter has that id.
+            DeadLetterConflictError: reopening it while its record has another open one.
+            ValueError: `status` is not a dead-letter status.
+        """
+        values: dict[str, Any] = {"status": DeadLetterStatus(status).value}
+        if note is not None:
+            values["note"] = note
+        return self._update(dead_letter_id, values)
+
+    def mark_resolved(self, dead_letter_id: int, note: str | None = None) -> DeadLetter:
+        """Close a dead letter as resolved (see `set_dead_letter_status`)."""
+        return self.set_dead_letter_status(dead_letter_id, DeadLetterStatus.RESOLVED, note=note)
+
+    def resolve_open(
+        self, flow: str, system: str, entity: str, external_ids: Iterable[str]
+    ) -> int:
+        """Resolve the open (or replayed) dead letters of records that have now loaded.
+
+        Returns:
+            How many dead letters were resolved.
+        """
+        ids = unique(external_ids)
+
+        def work(session: Session) -> int:
+            resolved = 0
+            for part in chunks(ids):
+                resolved += self._rowcount(
+                    session,
+                    update(DeadLetterRow)
+                    .filter_by(flow=flow, system=system, entity=entity)
+                    .where(
+                        DeadLetterRow.external_id.in_(part),
+                        DeadLetterRow.status.in_(UNRESOLVED),
+                    )
+                    .values(status=DeadLetterStatus.RESOLVED.value, updated_at=utcnow()),
+                )
+            return resolved
+
+        return self._write(work) if ids else 0
+
+    def dead_letter_counts(self, flow: str | None = None) -> dict[str, int]:
+        """Number of dead letters per status (every status present, zero included)."""
+        query = select(DeadLetterRow.status, func.count()).group_by(DeadLetterRow.status)
+        if flow is not None:
+            query = query.where(DeadLetterRow.flow == flow)
+        counts = dict.fromkeys((status.value for status in DeadLetterStatus), 0)
+        rows = self._read(lambda session: session.execute(query).all())
+        counts.update({status: count for status, count in rows})
+        return counts
+
+    @staticmethod
+    def _get(session: Session, dead_letter_id: int) -> DeadLetter:
+        row = session.get(DeadLetterRow, dead_letter_id, populate_existing=True)
+        if row is None:
+            raise DeadLetterNotFoundError(dead_letter_id)
+        return _dead_letter(row)
+
+    def _update(self, dead_letter_id: int, values: dict[str, Any]) -> DeadLetter:
+        stmt = (
+            update(DeadLetterRow)
+            .where(DeadLetterRow.id == dead_letter_id)
+            .values(**values, updated_at=utcnow())
+        )
+
+        def work(session: Session) -> DeadLetter:
+            if not self._rowcount(session, stmt):
+                raise DeadLetterNotFoundError(dead_letter_id)
+            return self._get(session, dead_letter_id)
+
+        try:
+            return self._write(work, retry_conflicts=False)
+        except IntegrityError:
+            raise DeadLetterConflictError(
+                f"dead letter {dead_letter_id} cannot be reopened: its record already has "
+                "an open dead letter"
+            ) from None

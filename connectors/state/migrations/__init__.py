@@ -1,0 +1,1 @@
+"""Alembic migrations of the state database (run through `connectors.state.schema`)."""

@@ -1,0 +1,1 @@
+"""Alembic revision scripts of the state database, loaded by Alembic from this folder."""

@@ -1,0 +1,162 @@
+"""ORM models of the state database (SQLAlchemy 2, typed ``Mapped[...]``).
+
+The schema itself is created by the Alembic migrations in `connectors.state.migrations`; these
+models describe the head revision and are checked against it by the tests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import JSON, TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime stored as UTC and always read back timezone-aware.
+
+    PostgreSQL keeps ``timestamptz`` and returns it in the session time zone; SQLite has no zone
+    at all. Both are normalised to UTC here, and naive values are refused on the way in so a local
+    time can never be stored as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        # SQLite stores the text without an offset; make that explicit.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# BIGINT primary keys on PostgreSQL; INTEGER on SQLite so the key is the rowid (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+JsonDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+INBOX_STATUSES = "'pending', 'dispatched', 'processing', 'done', 'failed'"
+DEAD_LETTER_STATUSES = "'open', 'replayed', 'resolved', 'ignored'"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the state models."""
+
+
+class XrefRow(Base):
+    """The binder: a source record ⇄ a target object."""
+
+    __tablename__ = "xref"
+    __table_args__ = (
+        UniqueConstraint(
+            "system", "entity", "external_id", "target_system", "target_entity",
+            name="uq_xref_source_target",
+        ),
+        Index("ix_xref_target", "target_system", "target_entity", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(255))
+    target_system: Mapped[str] = mapped_column(String(32))
+    target_entity: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(String(255))
+    payload_hash: Mapped[str | None] = mapped_column(String(128))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WatermarkRow(Base):
+    """The committed high-water mark of one incremental stream."""
+
+    __tablename__ = "watermarks"
+
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    flow_run_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class InboxRow(Base):
+    """A received webhook delivery, stored before the gateway answers 2xx."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("delivery_key", name="uq_inbox_delivery_key"),
+        CheckConstraint(f"status IN ({INBOX_STATUSES})", name="ck_inbox_status"),
+        Index("ix_inbox_source_status", "source", "status", "id"),
+        Index("ix_inbox_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    delivery_key: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(128))
+    resource_id: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[Any | None] = mapped_column(JsonDoc)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    flow_run_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeadLetterRow(Base):
+    """A record that failed to load; at most one OPEN row per record and flow."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({DEAD_LETTER_STATUSES})", name="ck_dead_letters_status"),
+        Index(
+            "uq_dead_letters_open", "flow", "system", "entity", "external_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_dead_letters_status_flow", "status", "flow"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    flow: Mapped[str] = mapped_column(String(100))
+    system: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(255))
+    error_class: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    payload: Mapped[Any | None] = mapped_column(JsonDoc)
+    flow_run_id: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

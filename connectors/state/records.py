@@ -1,0 +1,126 @@
+"""Plain values returned by the state store (never live ORM objects), and its errors.
+
+Every datetime here is timezone-aware UTC, on SQLite as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+class InboxStatus(enum.StrEnum):
+    """Life cycle of a received webhook event."""
+
+    PENDING = "pending"  # stored, no run asked for yet (or the run never started)
+    DISPATCHED = "dispatched"  # a flow run was requested for it
+    PROCESSING = "processing"  # claimed by a run
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeadLetterStatus(enum.StrEnum):
+    """Life cycle of a record that could not be loaded."""
+
+    OPEN = "open"  # waiting for a fix or a replay
+    REPLAYED = "replayed"  # a replay was started; a new failure reopens it, a success resolves it
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+class DeadLetterNotFoundError(KeyError):
+    """No dead letter has the requested id."""
+
+    def __init__(self, dead_letter_id: int) -> None:
+        super().__init__(f"dead letter {dead_letter_id} not found")
+        self.dead_letter_id = dead_letter_id
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; the message reads better without the quotes.
+        return str(self.args[0])
+
+
+class DeadLetterConflictError(ValueError):
+    """Reopening a dead letter would give its record two open dead letters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One source record bound to one target object (a row of ``xref``)."""
+
+    system: str
+    entity: str
+    external_id: str
+    target_system: str
+    target_entity: str
+    target_id: str
+    payload_hash: str | None
+    written_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BindRequest:
+    """Arguments of one `bind` call, for `bind_many`."""
+
+    system: str
+    entity: str
+    external_id: str
+    target_system: str
+    target_entity: str
+    target_id: str
+    payload_hash: str | None = None
+    written_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The time range one incremental run reads (records updated from `since` to `until`), UTC.
+
+    `since` already includes the overlap, so boundary records are read twice and deduplicated by
+    id; the watermark moves to `until` only through `commit_window`, after the load committed.
+    """
+
+    stream: str
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEvent:
+    """One received webhook delivery."""
+
+    id: int
+    source: str
+    delivery_key: str
+    topic: str
+    resource_id: str | None
+    payload: Any
+    status: InboxStatus
+    attempts: int
+    flow_run_id: str | None
+    last_error: str | None
+    received_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One record that failed to load, with its (redacted) payload and error."""
+
+    id: int
+    flow: str
+    system: str
+    entity: str
+    external_id: str
+    error_class: str
+    message: str
+    payload: Any
+    flow_run_id: str | None
+    attempts: int
+    status: DeadLetterStatus
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
