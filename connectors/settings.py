@@ -39,8 +39,12 @@ class ConnectionSettings(StorebridgeSettings):
         default=None, description="PEM file of CAs to trust (the sandbox CA, a corporate proxy CA)"
     )
     timeout_s: float = Field(default=30.0, gt=0, description="connect/read timeout per request")
-    max_attempts: int = Field(default=5, ge=1, description="attempts per request for transient failures")
-    max_retry_s: float = Field(default=120.0, gt=0, description="total time one request may spend retrying")
+    max_attempts: int = Field(
+        default=5, ge=1, description="attempts per request for transient failures"
+    )
+    max_retry_s: float = Field(
+        default=120.0, gt=0, description="total time one request may spend retrying"
+    )
     rate_limit_per_s: float | None = Field(
         default=None, gt=0, description="proactive pacing: at most this many requests per second"
     )
@@ -81,7 +85,7 @@ def env_name(cls: type[StorebridgeSettings], field: str) -> str:
 
 
 def load_settings(cls: type[S], **overrides: Any) -> S:
-    """Build `cls` from the environment (and `overrides`), or raise a `ConfigError` naming the variables.
+    """Build `cls` from the environment (and `overrides`); a `ConfigError` names what is wrong.
 
     Raises:
         ConfigError: one line per missing or invalid variable, e.g.
@@ -99,5 +103,7 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
             else:
                 problems.append(f"{var}: {err['msg']}")
         raise ConfigError(
-            f"{cls.__name__}: " + "; ".join(problems) + f" (set them in the environment or {ENV_FILE})"
+            f"{cls.__name__}: "
+            + "; ".join(problems)
+            + f" (set them in the environment or {ENV_FILE})"
         ) from None

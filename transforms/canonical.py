@@ -241,7 +241,7 @@ class Order(Canonical):
     placed_at: UtcDatetime
     updated_at: UtcDatetime
     currency: Currency
-    lines: Annotated[tuple[OrderLine, ...], Field(min_length=1)]
+    lines: tuple[OrderLine, ...]
     billing_address: Address | None = None
     shipping_address: Address | None = None
     shipping: Money | None = None
@@ -251,6 +251,15 @@ class Order(Canonical):
     payments: tuple[Payment, ...] = ()
     shipments: tuple[Shipment, ...] = ()
     note: str | None = None
+
+    @field_validator("lines")
+    @classmethod
+    def _has_lines(cls, lines: tuple[OrderLine, ...]) -> tuple[OrderLine, ...]:
+        # A field validator, not `min_length`: pydantic would also report an empty tuple when
+        # only one line was invalid, which reads as a second, false error.
+        if not lines:
+            raise ValueError("an order needs at least one line")
+        return lines
 
     @model_validator(mode="after")
     def _one_currency(self) -> Order:

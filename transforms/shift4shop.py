@@ -1,0 +1,289 @@
+"""Codec: Shift4Shop (3dcart) REST v1 payloads → canonical models.
+
+Shift4Shop times are store-local without an offset; they become UTC here with the store's zone.
+Guests (`CustomerID` 0) get a customer reference keyed by their e-mail, so every guest checkout of
+one shopper resolves to the same customer. A record that cannot be decoded raises `DecodeError`
+whose message names the record, the canonical field and the Shift4Shop field it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from connectors.shift4shop import models as raw
+from transforms.canonical import (
+    Address,
+    Customer,
+    ExternalRef,
+    Money,
+    Order,
+    OrderLine,
+    Payment,
+    Shipment,
+    describe_validation_error,
+)
+from transforms.mapping import load_table
+
+SYSTEM = "shift4shop"
+TAGS = re.compile(r"<[^>]+>")
+# canonical field path (with {i} for list indexes) -> the Shift4Shop field it is decoded from
+SOURCE_FIELDS: dict[str, str] = {
+    "number": "InvoiceNumber",
+    "status": "OrderStatusID",
+    "placed_at": "OrderDate",
+    "updated_at": "LastUpdate",
+    "total": "OrderAmount",
+    "lines": "OrderItemList",
+    "customer.email": "BillingEmail",
+    "customer.billing_address.country": "BillingCountry",
+    "lines.{i}.sku": "OrderItemList[{i}].ItemID",
+    "lines.{i}.quantity": "OrderItemList[{i}].ItemQuantity",
+    "lines.{i}.unit_price": "OrderItemList[{i}].ItemUnitPrice",
+}
+PAYMENT_KINDS = {
+    "sale": "sale",
+    "authorize": "authorization",
+    "authorization": "authorization",
+    "capture": "capture",
+    "refund": "refund",
+    "credit": "refund",
+    "void": "void",
+}
+
+
+class DecodeError(ValueError):
+    """A source record that does not make a valid canonical record."""
+
+    def __init__(self, record: str, message: str) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+def source_field(path: str) -> str | None:
+    """The Shift4Shop field a canonical path comes from (`lines.0.quantity` → `...ItemQuantity`)."""
+    pattern = re.sub(r"\.\d+(?=\.|$)", ".{i}", path)
+    index = re.findall(r"\.(\d+)(?=\.|$)", path)
+    template = SOURCE_FIELDS.get(pattern)
+    return template.format(i=index[0]) if template and index else template
+
+
+def _with_sources(exc: ValidationError, record: str) -> str:
+    message = describe_validation_error(exc, record)
+    extra = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"])
+        origin = source_field(path)
+        if origin:
+            extra.append(f"{path} is Shift4Shop {origin}")
+    return message + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _utc(local: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    return None if local is None else local.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return " ".join(html.unescape(TAGS.sub(" ", value)).split()) or None
+
+
+def _status(status_id: int) -> tuple[str, str]:
+    table: Mapping[str, Any] = load_table("shift4shop/order_status")
+    entry = table.get(str(status_id))
+    if entry is None:
+        raise KeyError(status_id)
+    return str(entry["status"]), str(entry["label"])
+
+
+def customer_ref(customer_id: int, email: str | None, order_id: int | None = None) -> ExternalRef:
+    """Registered shoppers by id; guests by e-mail (or by order when there is none)."""
+    if customer_id:
+        key = str(customer_id)
+    elif email and email.strip():
+        key = f"guest:{email.strip().lower()}"
+    else:
+        key = f"guest:order-{order_id}"
+    return ExternalRef(system=SYSTEM, entity="customer", id=key)
+
+
+def _billing(o: raw.Order) -> dict[str, Any]:
+    return {
+        "first_name": o.billing_first_name,
+        "last_name": o.billing_last_name,
+        "company": o.billing_company,
+        "line1": o.billing_address,
+        "line2": o.billing_address2,
+        "city": o.billing_city,
+        "region": o.billing_state,
+        "postal_code": o.billing_zip_code,
+        "country": o.billing_country,
+        "phone": o.billing_phone_number,
+    }
+
+
+def _ship_to(s: raw.Shipment) -> dict[str, Any]:
+    return {
+        "first_name": s.shipment_first_name,
+        "last_name": s.shipment_last_name,
+        "company": s.shipment_company,
+        "line1": s.shipment_address,
+        "line2": s.shipment_address2,
+        "city": s.shipment_city,
+        "region": s.shipment_state,
+        "postal_code": s.shipment_zip_code,
+        "country": s.shipment_country,
+        "phone": s.shipment_phone,
+    }
+
+
+def _shipped_at(value: str | None, zone: ZoneInfo) -> dt.datetime | None:
+    if not value:
+        return None
+    return _utc(dt.datetime.strptime(value, "%m/%d/%Y"), zone)
+
+
+def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
+    def money(amount: Decimal) -> dict[str, Any]:
+        return {"amount": amount, "currency": currency}
+
+    def ref(entity: str, rid: object) -> dict[str, str]:
+        return {"system": SYSTEM, "entity": entity, "id": str(rid)}
+
+    status, label = _status(o.order_status_id)
+    billing = _billing(o)
+    return {
+        "ref": ref("order", o.order_id),
+        "number": o.invoice,
+        "status": status,
+        "source_status": label,
+        "placed_at": _utc(o.order_date, zone),
+        "updated_at": _utc(o.last_update or o.order_date, zone),
+        "currency": currency,
+        "customer": {
+            "ref": customer_ref(o.customer_id, o.billing_email, o.order_id).model_dump(),
+            "email": o.billing_email,
+            "first_name": o.billing_first_name,
+            "last_name": o.billing_last_name,
+            "company": o.billing_company,
+            "phone": o.billing_phone_number,
+            "is_guest": o.customer_id == 0,
+            "billing_address": billing,
+        },
+        "billing_address": billing,
+        "shipping_address": _ship_to(o.shipment_list[0]) if o.shipment_list else None,
+        "lines": [
+            {
+                "ref": ref("order_line", f"{o.order_id}-{i.item_index_id}"),
+                "sku": i.item_id,
+                "name": _text(i.item_description),
+                "quantity": i.item_quantity,
+                "unit_price": money(i.item_unit_price + i.item_option_price),
+            }
+            for i in o.order_item_list
+        ],
+        "shipping": money(sum((s.shipment_cost for s in o.shipment_list), Decimal("0"))),
+        "tax": money(o.sales_tax + o.sales_tax2 + o.sales_tax3),
+        "discount": money(o.order_discount),
+        "total": money(o.order_amount),
+        "payments": [
+            {
+                "ref": ref("payment", f"{o.order_id}-{t.transaction_index_id}"),
+                "amount": money(t.transaction_amount),
+                "kind": PAYMENT_KINDS.get((t.transaction_type or "sale").lower(), "sale"),
+                "method": t.transaction_method,
+                "reference": t.transaction_id,
+                "processed_at": _utc(t.transaction_date_time, zone),
+            }
+            for t in o.transaction_list
+        ],
+        "shipments": [
+            {
+                "ref": ref("shipment", f"{o.order_id}-{s.shipment_id}"),
+                "method": s.shipment_method_name,
+                "tracking_number": s.shipment_tracking_code,
+                "shipped_at": _shipped_at(s.shipment_shipped_date, zone),
+                "address": _ship_to(s),
+                "cost": money(s.shipment_cost),
+            }
+            for s in o.shipment_list
+        ],
+        "note": o.customer_comments,
+    }
+
+
+def decode_order(order: raw.Order, *, timezone: str, currency: str) -> Order:
+    """A Shift4Shop order as a canonical `Order`.
+
+    Args:
+        order: the raw order (validated `connectors.shift4shop.models.Order`).
+        timezone: the store's IANA zone (its timestamps carry no offset).
+        currency: the store's currency (order JSON does not carry one).
+
+    Raises:
+        DecodeError: naming the order, the canonical field and the Shift4Shop field.
+    """
+    record = f"{SYSTEM}:order:{order.order_id}"
+    try:
+        data = _order_data(order, ZoneInfo(timezone), currency)
+        return Order.model_validate(data)
+    except KeyError as exc:
+        raise DecodeError(
+            record,
+            f"{record}: status: OrderStatusID {exc.args[0]} has no entry in "
+            "transforms/mappings/shift4shop/order_status.yaml",
+        ) from None
+    except ValidationError as exc:
+        raise DecodeError(record, _with_sources(exc, record)) from None
+    except ValueError as exc:  # e.g. a malformed ShipmentShippedDate
+        raise DecodeError(record, f"{record}: {exc}") from None
+
+
+def decode_customer(customer: raw.Customer, *, timezone: str) -> Customer:
+    """A Shift4Shop customer account as a canonical `Customer`."""
+    record = f"{SYSTEM}:customer:{customer.customer_id}"
+    try:
+        return Customer(
+            ref=customer_ref(customer.customer_id, customer.email),
+            email=customer.email,
+            first_name=customer.billing_first_name,
+            last_name=customer.billing_last_name,
+            company=customer.billing_company,
+            phone=customer.billing_phone_number,
+            is_guest=False,
+            billing_address=Address(
+                first_name=customer.billing_first_name,
+                last_name=customer.billing_last_name,
+                company=customer.billing_company,
+                line1=customer.billing_address1,
+                line2=customer.billing_address2,
+                city=customer.billing_city,
+                region=customer.billing_state,
+                postal_code=customer.billing_zip_code,
+                country=customer.billing_country,
+                phone=customer.billing_phone_number,
+            ),
+        )
+    except ValidationError as exc:
+        raise DecodeError(record, describe_validation_error(exc, record)) from None
+
+
+__all__ = [
+    "DecodeError",
+    "Money",
+    "OrderLine",
+    "Payment",
+    "Shipment",
+    "customer_ref",
+    "decode_customer",
+    "decode_order",
+    "source_field",
+]
