@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-# Tests never touch a developer's ~/.prefect, and never phone home.
-os.environ.setdefault(
-    "PREFECT_HOME", str(Path(__file__).resolve().parents[1] / ".prefect" / "tests")
-)
+# Tests never touch a developer's ~/.prefect (nor the demo's .prefect), and never phone home.
+PREFECT_HOME = Path(__file__).resolve().parents[1] / ".prefect" / "tests"
+PREFECT_HOME.mkdir(parents=True, exist_ok=True)
+os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("PREFECT_API_URL", None)
 
-from sandbox.runner import Sandbox
-from sandbox.seed import SeedConfig
+from sandbox.runner import Sandbox  # noqa: E402 - after PREFECT_HOME is set
+from sandbox.seed import SeedConfig  # noqa: E402
 
 # A fixed anchor: the 90 seeded days cross the 2026-11-01 DST change in New York.
 ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)

@@ -17,7 +17,13 @@ import pytest
 
 from connectors.shift4shop.models import Customer as RawCustomer
 from connectors.shift4shop.models import Order as RawOrder
-from transforms.shift4shop import DecodeError, customer_ref, decode_customer, decode_order, source_field
+from transforms.shift4shop import (
+    DecodeError,
+    customer_ref,
+    decode_customer,
+    decode_order,
+    source_field,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "shift4shop"
