@@ -64,7 +64,7 @@ class _Server:
             ssl_keyfile=str(tls.server_key),
             log_level="warning",
             lifespan="off",
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=0.25,  # idle keep-alive clients must not delay a stop
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -2,7 +2,8 @@
 
 Shift4Shop times are store-local without an offset; they become UTC here with the store's zone.
 Guests (`CustomerID` 0) get a customer reference keyed by their e-mail, so every guest checkout of
-one shopper resolves to the same customer. A record that cannot be decoded raises `DecodeError`
+one shopper resolves to the same customer. The customer embedded in an order is the shopper's data
+as of that order (`updated_at` = the order's last update), so the newest order wins. A record that cannot be decoded raises `DecodeError`
 whose message names the record, the canonical field and the Shift4Shop field it came from.
 """
 
@@ -160,13 +161,14 @@ def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
 
     status, label = _status(o.order_status_id)
     billing = _billing(o)
+    updated = _utc(o.last_update or o.order_date, zone)
     return {
         "ref": ref("order", o.order_id),
         "number": o.invoice,
         "status": status,
         "source_status": label,
         "placed_at": _utc(o.order_date, zone),
-        "updated_at": _utc(o.last_update or o.order_date, zone),
+        "updated_at": updated,
         "currency": currency,
         "customer": {
             "ref": customer_ref(o.customer_id, o.billing_email, o.order_id).model_dump(),
@@ -177,6 +179,7 @@ def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
             "phone": o.billing_phone_number,
             "is_guest": o.customer_id == 0,
             "billing_address": billing,
+            "updated_at": updated,  # the shopper's details as of this order
         },
         "billing_address": billing,
         "shipping_address": _ship_to(o.shipment_list[0]) if o.shipment_list else None,

@@ -88,26 +88,47 @@ class SalesforceEmulator(Emulator):
         seeded_at = stamp(world.anchor - SEED_AGE)
         clock, self.store.clock = self.store.clock, lambda: seeded_at
         try:
-            book = self.dml.create(
-                "Pricebook2", {"Name": "Standard Price Book", "IsActive": True},
+            self.dml.create(
+                "Pricebook2",
+                {"Name": "Standard Price Book", "IsActive": True},
                 preset={"IsStandard": True},
             )
             for p in world.products:
-                product = self.dml.create(
-                    "Product2", {"Name": p.name, "ProductCode": p.sku, "IsActive": True}
-                )
-                self.dml.create("PricebookEntry", {
-                    "Pricebook2Id": book, "Product2Id": product, "UnitPrice": str(p.price),
-                    "IsActive": True,
-                })
+                self.add_product(p.sku, p.name, p.price)
             for c in world.crm_contacts:
                 account = self.dml.create("Account", {"Name": c.account_name})
-                self.dml.create("Contact", {
-                    "AccountId": account, "FirstName": c.first_name, "LastName": c.last_name,
-                    "Email": c.email,
-                })
+                self.dml.create(
+                    "Contact",
+                    {
+                        "AccountId": account,
+                        "FirstName": c.first_name,
+                        "LastName": c.last_name,
+                        "Email": c.email,
+                    },
+                )
         finally:
             self.store.clock = clock
+
+    def add_product(self, sku: str, name: str, price: object) -> str:
+        """Create a Product2 with an active standard PricebookEntry, as a CRM admin would.
+
+        Returns:
+            The PricebookEntry id.
+        """
+        with self.lock:
+            product = self.dml.create(
+                "Product2", {"Name": name, "ProductCode": sku, "IsActive": True}
+            )
+            book = next(b["Id"] for b in self.records()["Pricebook2"] if b["IsStandard"])
+            return self.dml.create(
+                "PricebookEntry",
+                {
+                    "Pricebook2Id": book,
+                    "Product2Id": product,
+                    "UnitPrice": str(price),
+                    "IsActive": True,
+                },
+            )
 
     # --- Emulator hooks -------------------------------------------------------------------------
     def prepare(self, workdir: Path) -> None:
@@ -163,8 +184,12 @@ class SalesforceEmulator(Emulator):
         request limit alike. Injected refusals stand for the latter (the daily count is real).
         """
         return JSONResponse(
-            [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
-              "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+            [
+                {
+                    "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+                    "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                }
+            ],
             status_code=403,
             headers={"Sforce-Limit-Info": self.usage_header()},
         )
@@ -172,8 +197,12 @@ class SalesforceEmulator(Emulator):
     def server_error_response(self) -> Response:
         """503 SERVER_UNAVAILABLE in the error-array shape."""
         return JSONResponse(
-            [{"message": "Server temporarily unavailable. Please try again later.",
-              "errorCode": "SERVER_UNAVAILABLE"}],
+            [
+                {
+                    "message": "Server temporarily unavailable. Please try again later.",
+                    "errorCode": "SERVER_UNAVAILABLE",
+                }
+            ],
             status_code=503,
         )
 
