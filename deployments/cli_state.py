@@ -1,0 +1,164 @@
+"""`storebridge state ...` and `storebridge deadletters ...`: the durable sync state by hand."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from connectors.state import DeadLetter, DeadLetterNotFoundError, DeadLetterStatus, StateStore
+
+state_app = typer.Typer(
+    help="Create, upgrade and inspect the sync state database.", no_args_is_help=True
+)
+dead_app = typer.Typer(
+    help="List, inspect, edit, resolve and replay records that failed to sync.",
+    no_args_is_help=True,
+)
+
+
+def open_store() -> StateStore:
+    """The configured state store (`STOREBRIDGE_STATE_URL` / `_PATH`), upgraded to head."""
+    store = StateStore.from_settings()
+    store.upgrade()
+    return store
+
+
+@state_app.command("upgrade")
+def upgrade() -> None:
+    """Create the schema, or migrate an existing database to the latest revision."""
+    store = StateStore.from_settings()
+    before = store.current_revision()
+    store.upgrade()
+    typer.echo(f"state schema: {before or 'empty'} -> {store.current_revision()}")
+
+
+@state_app.command("status")
+def status() -> None:
+    """Schema revision, inbox counts and dead-letter counts."""
+    store = open_store()
+    typer.echo(f"revision: {store.current_revision()}")
+    typer.echo(f"inbox: {json.dumps(store.inbox_counts())}")
+    typer.echo(f"dead letters: {json.dumps(store.dead_letter_counts())}")
+
+
+def _row(d: DeadLetter) -> str:
+    return (
+        f"{d.id:>5}  {d.status.value:<8} {d.attempts:>3}x  {d.system}:{d.entity}:{d.external_id}"
+        f"  [{d.error_class}] {d.message}"
+    )
+
+
+@dead_app.command("list")
+def list_(
+    status: Annotated[
+        str | None, typer.Option(help="open, replayed, resolved or ignored")
+    ] = "open",
+    system: Annotated[str | None, typer.Option(help="source system slug")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Dead letters, oldest first (open ones by default)."""
+    rows = open_store().list_dead_letters(
+        status=DeadLetterStatus(status) if status else None, system=system, limit=limit
+    )
+    if as_json:
+        typer.echo(json.dumps([_as_dict(d) for d in rows], indent=2, default=str))
+        return
+    for d in rows:
+        typer.echo(_row(d))
+    typer.echo(f"({len(rows)} shown)")
+
+
+def _as_dict(d: DeadLetter) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, DeadLetterStatus) else v) for k, v in vars(d).items()}
+
+
+def _get(store: StateStore, dead_letter_id: int) -> DeadLetter:
+    try:
+        return store.get_dead_letter(dead_letter_id)
+    except DeadLetterNotFoundError as exc:
+        typer.echo(str(exc.args[0] if exc.args else exc), err=True)
+        raise typer.Exit(2) from None
+
+
+@dead_app.command("show")
+def show(dead_letter_id: int) -> None:
+    """One dead letter with its (redacted) payload."""
+    typer.echo(json.dumps(_as_dict(_get(open_store(), dead_letter_id)), indent=2, default=str))
+
+
+@dead_app.command("edit")
+def edit(
+    dead_letter_id: int,
+    note: Annotated[str | None, typer.Option(help="a note for whoever looks next")] = None,
+    payload_file: Annotated[
+        Path | None, typer.Option(help="JSON file replacing the payload")
+    ] = None,
+) -> None:
+    """Change a dead letter's note or payload (the payload is redacted again)."""
+    store = open_store()
+    _get(store, dead_letter_id)
+    changes: dict[str, Any] = {}
+    if note is not None:
+        changes["note"] = note
+    if payload_file is not None:
+        changes["payload"] = json.loads(payload_file.read_text())
+    typer.echo(_row(store.edit_dead_letter(dead_letter_id, **changes)))
+
+
+def _set(dead_letter_id: int, status: DeadLetterStatus, note: str | None) -> None:
+    store = open_store()
+    _get(store, dead_letter_id)
+    typer.echo(_row(store.set_dead_letter_status(dead_letter_id, status, note=note)))
+
+
+@dead_app.command("resolve")
+def resolve(dead_letter_id: int, note: Annotated[str | None, typer.Option()] = None) -> None:
+    """Mark a dead letter resolved (fixed by hand)."""
+    _set(dead_letter_id, DeadLetterStatus.RESOLVED, note)
+
+
+@dead_app.command("ignore")
+def ignore(dead_letter_id: int, note: Annotated[str | None, typer.Option()] = None) -> None:
+    """Mark a dead letter ignored (will never be synced)."""
+    _set(dead_letter_id, DeadLetterStatus.IGNORED, note)
+
+
+@dead_app.command("replay")
+def replay(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="dead letter ids (default: all open)")
+    ] = None,
+) -> None:
+    """Re-run order-to-cash for the records of these dead letters (re-read from the store).
+
+    Only the failed records are redone. Success resolves their dead letters; a new failure
+    reopens them with one more attempt.
+    """
+    from flows.order_to_cash import order_to_cash
+    from flows.pipeline import parse_stream
+
+    store = open_store()
+    letters = (
+        [_get(store, i) for i in ids]
+        if ids
+        else store.list_dead_letters(status=DeadLetterStatus.OPEN, limit=10_000)
+    )
+    pairs: dict[tuple[str, str], list[DeadLetter]] = defaultdict(list)
+    for d in letters:
+        pairs[parse_stream(d.flow)].append(d)
+    for (source, target), group in pairs.items():
+        for d in group:
+            store.set_dead_letter_status(d.id, DeadLetterStatus.REPLAYED, note="replay requested")
+        result = order_to_cash(
+            source=source, target=target, order_ids=[d.external_id for d in group]
+        )
+        typer.echo(
+            f"{source} -> {target}: replayed {len(group)}: created {result['created']}, "
+            f"updated {result['updated']}, unchanged {result['unchanged']}, "
+            f"still failing {result['dead_lettered']}"
+        )
