@@ -203,7 +203,8 @@ class AttemptLoop:
         if not call.idempotent and not isinstance(exc, NOT_SENT):
             raise TransientError(
                 f"{reason} on a non-idempotent {call.request.method}; not retried because it "
-                "may have reached the server", **context_of(self.name, call),
+                "may have reached the server",
+                **context_of(self.name, call),
             ) from exc
         if not self._backoff(call, reason, None):
             raise TransientError(
@@ -236,7 +237,12 @@ class AttemptLoop:
             return False
         self.log.warning(
             "%s %s -> %s: retry %d/%d in %.2f s",
-            call.request.method, call.url, reason, call.failed, policy.max_attempts - 1, delay,
+            call.request.method,
+            call.url,
+            reason,
+            call.failed,
+            policy.max_attempts - 1,
+            delay,
         )
         self.usage.record_retry()
         self._wait(call, delay, counts_against_retry=True)
@@ -263,14 +269,23 @@ class AttemptLoop:
                 f"single wait <= {policy.max_single_wait:.0f} s)"
             )
             raise response_error(
-                self.name, call, response, FailureType.RATE_LIMITED, note,
-                error_type=RateLimitedError, retry_after=delay,
+                self.name,
+                call,
+                response,
+                FailureType.RATE_LIMITED,
+                note,
+                error_type=RateLimitedError,
+                retry_after=delay,
             )
         code = error_code(response_body(response))
         self.log.warning(
             "%s %s -> %d%s: rate limited, waiting %.2f s (%s)",
-            call.request.method, call.url, response.status_code, f" {code}" if code else "",
-            delay, "as the server asks" if server_wait else "backoff, no wait header",
+            call.request.method,
+            call.url,
+            response.status_code,
+            f" {code}" if code else "",
+            delay,
+            "as the server asks" if server_wait else "backoff, no wait header",
         )
         call.rate_waited_s += delay
         self._wait(call, delay, counts_against_retry=False)
@@ -282,7 +297,10 @@ class AttemptLoop:
             return
         if snapshot.remaining <= 0:
             raise response_error(
-                self.name, call, response, FailureType.RATE_LIMITED,
+                self.name,
+                call,
+                response,
+                FailureType.RATE_LIMITED,
                 f"daily API quota used up ({snapshot.limit} requests)",
                 error_type=QuotaExhaustedError,
             )

@@ -55,21 +55,33 @@ DEFAULT_ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(_s(408, 425), Action.RETRY, FailureType.TRANSIENT, None, "timeout, too early"),
     ErrorRule(_s(429), Action.WAIT, FailureType.RATE_LIMITED, None, "too many requests"),
     ErrorRule(
-        _s(403), Action.WAIT, FailureType.RATE_LIMITED, frozenset({"REQUEST_LIMIT_EXCEEDED"}),
+        _s(403),
+        Action.WAIT,
+        FailureType.RATE_LIMITED,
+        frozenset({"REQUEST_LIMIT_EXCEEDED"}),
         "Salesforce request limit exceeded",
     ),
     ErrorRule(
-        range(400, 600), Action.WAIT, FailureType.RATE_LIMITED, frozenset({"TooManyRequests"}),
+        range(400, 600),
+        Action.WAIT,
+        FailureType.RATE_LIMITED,
+        frozenset({"TooManyRequests"}),
         "Sage 300 TooManyRequests",
     ),
     ErrorRule(_s(401), Action.FAIL, FailureType.AUTH, None, "credentials rejected or expired"),
     ErrorRule(_s(403), Action.FAIL, FailureType.AUTH, None, "permission denied"),
     ErrorRule(
-        _s(405, 406, 415, 501, 505), Action.FAIL, FailureType.CONFIG, None,
+        _s(405, 406, 415, 501, 505),
+        Action.FAIL,
+        FailureType.CONFIG,
+        None,
         "wrong method, media type, API version or endpoint",
     ),
     ErrorRule(
-        _s(400, 404, 409, 412, 413, 422), Action.DEAD_LETTER, FailureType.RECORD, None,
+        _s(400, 404, 409, 412, 413, 422),
+        Action.DEAD_LETTER,
+        FailureType.RECORD,
+        None,
         "the request or record is invalid",
     ),
     ErrorRule(range(400, 500), Action.DEAD_LETTER, FailureType.RECORD, None, "other client error"),
@@ -232,11 +244,20 @@ def tls_failure_message(connection: str | None = None) -> str:
 
 
 _RETRYABLE_EXCEPTIONS = (
-    httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout,
-    httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
+    httpx.ConnectTimeout,
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.PoolTimeout,
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
 )
 _CONFIG_EXCEPTIONS = (
-    httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, httpx.TooManyRedirects,
+    httpx.UnsupportedProtocol,
+    httpx.InvalidURL,
+    httpx.LocalProtocolError,
+    httpx.TooManyRedirects,
 )
 
 

@@ -95,8 +95,12 @@ class ResilientClient(AttemptLoop):
     ) -> None:
         self.name = name
         self.http = httpx.Client(
-            base_url=base_url, headers=headers, auth=auth, verify=_ssl_verify(name, verify),
-            timeout=timeout, transport=transport,
+            base_url=base_url,
+            headers=headers,
+            auth=auth,
+            verify=_ssl_verify(name, verify),
+            timeout=timeout,
+            transport=transport,
         )
         self.retry = retry
         self.rate_limit = rate_limit
@@ -135,12 +139,19 @@ class ResilientClient(AttemptLoop):
         try:
             with self._lock:
                 return self.http.build_request(
-                    method, url, params=params, json=json, content=content, data=data,
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    content=content,
+                    data=data,
                     headers=headers,
                 )
         except httpx.InvalidURL as exc:
             raise ConfigError(
-                f"invalid URL: {exc}", connection=self.name, method=method,
+                f"invalid URL: {exc}",
+                connection=self.name,
+                method=method,
                 url=redact_url(str(url)),
             ) from exc
 
@@ -194,7 +205,9 @@ class ResilientClient(AttemptLoop):
             self.usage.record_failure(FailureType.TRANSIENT)
             raise TransientError(
                 f"expected JSON, got {response.headers.get('content-type', 'no content type')}",
-                connection=self.name, method="GET", url=redact_url(str(response.request.url)),
+                connection=self.name,
+                method="GET",
+                url=redact_url(str(response.request.url)),
                 status=response.status_code,
             ) from exc
 
@@ -267,7 +280,8 @@ def client_from_settings(
     """
     retry = replace(
         kw.pop("retry", DEFAULT_RETRY),
-        max_attempts=settings.max_attempts, max_elapsed=settings.max_retry_s,
+        max_attempts=settings.max_attempts,
+        max_elapsed=settings.max_retry_s,
     )
     rate_limit = replace(
         kw.pop("rate_limit", DEFAULT_RATE_LIMIT),
@@ -276,7 +290,16 @@ def client_from_settings(
         max_calls=settings.max_calls_per_run,
     )
     return ResilientClient(
-        name, settings.base_url, headers=headers, auth=auth, verify=settings.verify,
-        timeout=settings.timeout_s, retry=retry, rate_limit=rate_limit, quota_reader=quota_reader,
-        error_table=error_table, transport=transport, **kw,
+        name,
+        settings.base_url,
+        headers=headers,
+        auth=auth,
+        verify=settings.verify,
+        timeout=settings.timeout_s,
+        retry=retry,
+        rate_limit=rate_limit,
+        quota_reader=quota_reader,
+        error_table=error_table,
+        transport=transport,
+        **kw,
     )

@@ -14,27 +14,63 @@ from urllib.parse import quote, unquote, unquote_plus, urlsplit, urlunsplit
 
 REDACTED = "***"
 
-_SECRET_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-auth-token",
-    "x-auth-client", "token", "privatekey",
-})
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-auth-token",
+        "x-auth-client",
+        "token",
+        "privatekey",
+    }
+)
 _SECRET_HEADER_PARTS = ("key", "token", "secret", "password", "signature")
 _PUBLIC_HEADERS = frozenset({"secureurl"})  # the Shift4Shop store URL: an address, not a secret
 
-_SECRET_PARAMS = frozenset({
-    "access_token", "token", "key", "api_key", "apikey", "secret", "client_secret", "password",
-    "assertion", "code", "signature", "sig",
-})
+_SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "token",
+        "key",
+        "api_key",
+        "apikey",
+        "secret",
+        "client_secret",
+        "password",
+        "assertion",
+        "code",
+        "signature",
+        "sig",
+    }
+)
 _SECRET_PARAM_PARTS = ("token", "secret", "password", "apikey", "api_key", "private")
 
 _SECRET_KEY_PARTS = (
-    "password", "token", "secret", "privatekey", "authorization", "assertion", "apikey",
+    "password",
+    "token",
+    "secret",
+    "privatekey",
+    "authorization",
+    "assertion",
+    "apikey",
     "signature",
 )
-_CARD_KEYS = frozenset({
-    "cardnumber", "cardverification", "cvv", "cvv2", "cvc", "cardexpirationmonth",
-    "cardexpirationyear", "cardissuenumber", "cardstartmonth", "cardstartyear",
-})
+_CARD_KEYS = frozenset(
+    {
+        "cardnumber",
+        "cardverification",
+        "cvv",
+        "cvv2",
+        "cvc",
+        "cardexpirationmonth",
+        "cardexpirationyear",
+        "cardissuenumber",
+        "cardstartmonth",
+        "cardstartyear",
+    }
+)
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -61,7 +61,9 @@ def to_httpx_request(client: ResilientClient, prepared: requests.PreparedRequest
         if name.lower() not in _DROP_REQUEST_HEADERS
     }
     return client.build_request(
-        prepared.method or "GET", prepared.url or "", headers=headers,
+        prepared.method or "GET",
+        prepared.url or "",
+        headers=headers,
         content=_request_body(prepared.body),
     )
 

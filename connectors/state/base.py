@@ -162,4 +162,3 @@ class StoreBase:
     def dispose(self) -> None:
         """Close every pooled connection (the store can still be used; it reconnects)."""
         self.engine.dispose()
-

@@ -53,11 +53,20 @@ def redact(payload: Any) -> Any:
 
 def _dead_letter(row: DeadLetterRow) -> DeadLetter:
     return DeadLetter(
-        id=row.id, flow=row.flow, system=row.system, entity=row.entity,
-        external_id=row.external_id, error_class=row.error_class, message=row.message,
-        payload=row.payload, flow_run_id=row.flow_run_id, attempts=row.attempts,
-        status=DeadLetterStatus(row.status), note=row.note,
-        created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        flow=row.flow,
+        system=row.system,
+        entity=row.entity,
+        external_id=row.external_id,
+        error_class=row.error_class,
+        message=row.message,
+        payload=row.payload,
+        flow_run_id=row.flow_run_id,
+        attempts=row.attempts,
+        status=DeadLetterStatus(row.status),
+        note=row.note,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -94,9 +103,15 @@ class DeadLetterStore(StoreBase):
         key = {"flow": flow, "system": system, "entity": entity, "external_id": external_id}
         now = utcnow()
         stmt = self._insert(DeadLetterRow).values(
-            **key, error_class=error_class, message=message, payload=redact(payload),
-            flow_run_id=flow_run_id, attempts=1, status=DeadLetterStatus.OPEN.value,
-            created_at=now, updated_at=now,
+            **key,
+            error_class=error_class,
+            message=message,
+            payload=redact(payload),
+            flow_run_id=flow_run_id,
+            attempts=1,
+            status=DeadLetterStatus.OPEN.value,
+            created_at=now,
+            updated_at=now,
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=list(KEY_COLUMNS),
@@ -210,9 +225,7 @@ class DeadLetterStore(StoreBase):
         """Close a dead letter as resolved (see `set_dead_letter_status`)."""
         return self.set_dead_letter_status(dead_letter_id, DeadLetterStatus.RESOLVED, note=note)
 
-    def resolve_open(
-        self, flow: str, system: str, entity: str, external_ids: Iterable[str]
-    ) -> int:
+    def resolve_open(self, flow: str, system: str, entity: str, external_ids: Iterable[str]) -> int:
         """Resolve the open (or replayed) dead letters of records that have now loaded.
 
         Returns:

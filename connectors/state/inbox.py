@@ -70,9 +70,15 @@ class InboxStore(StoreBase):
         stmt = (
             self._insert(InboxRow)
             .values(
-                source=source, delivery_key=delivery_key, topic=topic, resource_id=resource_id,
-                payload=payload, status=InboxStatus.PENDING.value, attempts=0,
-                received_at=now, updated_at=now,
+                source=source,
+                delivery_key=delivery_key,
+                topic=topic,
+                resource_id=resource_id,
+                payload=payload,
+                status=InboxStatus.PENDING.value,
+                attempts=0,
+                received_at=now,
+                updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["delivery_key"])
             # RETURNING, not rowcount: PostgreSQL reports -1 when a RETURNING clause is implicit.
@@ -101,7 +107,9 @@ class InboxStore(StoreBase):
             How many pending events became dispatched.
         """
         return self._set_status(
-            ids, InboxStatus.DISPATCHED, only_from=(InboxStatus.PENDING.value,),
+            ids,
+            InboxStatus.DISPATCHED,
+            only_from=(InboxStatus.PENDING.value,),
             flow_run_id=flow_run_id,
         )
 
@@ -150,8 +158,10 @@ class InboxStore(StoreBase):
             update(InboxRow)
             .where(InboxRow.id.in_(candidates), InboxRow.status.in_(CLAIMABLE))
             .values(
-                status=InboxStatus.PROCESSING.value, flow_run_id=claimer,
-                attempts=InboxRow.attempts + 1, updated_at=utcnow(),
+                status=InboxStatus.PROCESSING.value,
+                flow_run_id=claimer,
+                attempts=InboxRow.attempts + 1,
+                updated_at=utcnow(),
             ),
         )
         rows = session.scalars(

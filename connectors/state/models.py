@@ -77,7 +77,11 @@ class XrefRow(Base):
     __tablename__ = "xref"
     __table_args__ = (
         UniqueConstraint(
-            "system", "entity", "external_id", "target_system", "target_entity",
+            "system",
+            "entity",
+            "external_id",
+            "target_system",
+            "target_entity",
             name="uq_xref_source_target",
         ),
         Index("ix_xref_target", "target_system", "target_entity", "target_id"),
@@ -138,7 +142,11 @@ class DeadLetterRow(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({DEAD_LETTER_STATUSES})", name="ck_dead_letters_status"),
         Index(
-            "uq_dead_letters_open", "flow", "system", "entity", "external_id",
+            "uq_dead_letters_open",
+            "flow",
+            "system",
+            "entity",
+            "external_id",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),

@@ -61,9 +61,7 @@ class WatermarkStore(StoreBase):
 
         def work(session: Session) -> datetime:
             session.execute(stmt)
-            stored = session.scalar(
-                select(WatermarkRow.value).where(WatermarkRow.stream == stream)
-            )
+            stored = session.scalar(select(WatermarkRow.value).where(WatermarkRow.stream == stream))
             assert stored is not None
             return stored
 

@@ -135,8 +135,14 @@ class XrefStore(StoreBase):
             The binding as stored after this write.
         """
         request = BindRequest(
-            system, entity, external_id, target_system, target_entity, target_id,
-            payload_hash, written_at,
+            system,
+            entity,
+            external_id,
+            target_system,
+            target_entity,
+            target_id,
+            payload_hash,
+            written_at,
         )
         values = _values(request)
 

@@ -150,7 +150,9 @@ def paginate(
         if str(request.url) in seen:
             raise IncompletePaginationError(
                 "the same page was requested twice (the cursor did not move)",
-                connection=client.name, method="GET", url=where,
+                connection=client.name,
+                method="GET",
+                url=where,
             )
         seen.add(str(request.url))
         response = client.send(request, expect=paginator.expect)
@@ -168,6 +170,8 @@ def paginate(
             raise
         page = following
     raise IncompletePaginationError(
-        f"stopped after max_pages={max_pages} pages", connection=client.name, method="GET",
+        f"stopped after max_pages={max_pages} pages",
+        connection=client.name,
+        method="GET",
         url=redact_url(url),
     )

@@ -47,7 +47,11 @@ def _create_xref() -> None:
         sa.Column("written_at", UTC_TIME, nullable=False),
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.UniqueConstraint(
-            "system", "entity", "external_id", "target_system", "target_entity",
+            "system",
+            "entity",
+            "external_id",
+            "target_system",
+            "target_entity",
             name="uq_xref_source_target",
         ),
     )
