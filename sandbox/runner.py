@@ -64,7 +64,8 @@ class _Server:
             ssl_keyfile=str(tls.server_key),
             log_level="warning",
             lifespan="off",
-            timeout_graceful_shutdown=0.25,  # idle keep-alive clients must not delay a stop
+            # idle keep-alive clients must not delay a stop; uvicorn types it int, a float works
+            timeout_graceful_shutdown=0.25,  # type: ignore[arg-type]
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,8 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 
-from sandbox.runner import Sandbox  # noqa: E402 - after PREFECT_HOME is set
+from connectors.state import StateStore  # noqa: E402 - after PREFECT_HOME is set
+from sandbox.runner import Sandbox  # noqa: E402
 from sandbox.seed import SeedConfig  # noqa: E402
 
 # A fixed anchor: the 90 seeded days cross the 2026-11-01 DST change in New York.
@@ -38,3 +40,44 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One real local Prefect server for the whole session (about 10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+class Pair:
+    """A fresh sandbox, a fresh state database, and the environment pointing at both."""
+
+    def __init__(self, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sandbox = Sandbox(workdir / "sandbox", seed=SeedConfig(anchor=ANCHOR)).start()
+        self.state_path = workdir / "state.db"
+        self.env = {**self.sandbox.env(), "STOREBRIDGE_STATE_PATH": str(self.state_path)}
+        for key, value in self.env.items():
+            monkeypatch.setenv(key, value)
+
+    def state(self) -> StateStore:
+        store = StateStore(f"sqlite:///{self.state_path}")
+        store.upgrade()
+        return store
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        emulator = self.sandbox.emulator("salesforce")
+        with emulator.lock:
+            return emulator.records()[kind]
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None) -> Iterator[Pair]:
+    """A fresh pair for one test, with a Prefect server running."""
+    p = Pair(tmp_path, monkeypatch)
+    yield p
+    p.stop()

@@ -2,9 +2,10 @@
 
 Shift4Shop times are store-local without an offset; they become UTC here with the store's zone.
 Guests (`CustomerID` 0) get a customer reference keyed by their e-mail, so every guest checkout of
-one shopper resolves to the same customer. The customer embedded in an order is the shopper's data
-as of that order (`updated_at` = the order's last update), so the newest order wins. A record that cannot be decoded raises `DecodeError`
-whose message names the record, the canonical field and the Shift4Shop field it came from.
+one shopper resolves to the same customer. The customer embedded in an order is the shopper's
+data as of that order (`updated_at` = the order's last update), so the newest order wins. A record
+that cannot be decoded raises `DecodeError` whose message names the record, the canonical field
+and the Shift4Shop field it came from.
 """
 
 from __future__ import annotations

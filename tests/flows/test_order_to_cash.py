@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from connectors.state import DeadLetterStatus
 from flows.order_to_cash import order_to_cash
 from flows.pipeline import watermark_stream
 from sandbox.seed import NOT_COMPLETED
-from tests.flows.conftest import Pair
+from tests.conftest import Pair
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 START = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
@@ -130,13 +129,6 @@ def test_dead_letter_payload_is_redacted(backfilled: dict[str, Any]) -> None:
     )
     assert email not in text
     assert "RETIRED-0042" in text  # what is needed to act on it stays
-
-
-@pytest.fixture
-def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None) -> Iterator[Pair]:
-    p = Pair(tmp_path, monkeypatch)
-    yield p
-    p.stop()
 
 
 def test_incremental_runs_advance_the_watermark_only_after_the_load(

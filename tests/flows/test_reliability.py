@@ -17,7 +17,7 @@ import pytest
 from connectors.state import DeadLetterStatus
 from flows.order_to_cash import order_to_cash
 from sandbox.core import FaultConfig
-from tests.flows.conftest import Pair
+from tests.conftest import Pair
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 START = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)

@@ -25,9 +25,12 @@ def make_client(fake_time: FakeTime) -> Iterator[Callable[..., ResilientClient]]
         kw.setdefault("rand", max_rand)
         kw.setdefault("usage", ApiUsage("test"))
         client = ResilientClient(
-            kw.pop("name", "test"), kw.pop("base_url", BASE),
-            transport=httpx.MockTransport(handler), sleep=fake_time.sleep,
-            clock=fake_time.clock, **kw,
+            kw.pop("name", "test"),
+            kw.pop("base_url", BASE),
+            transport=httpx.MockTransport(handler),
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+            **kw,
         )
         clients.append(client)
         return client

@@ -62,8 +62,12 @@ class Script:
         return len(self.requests)
 
 
-def resp(status: int = 200, json: Any = None, headers: dict[str, str] | None = None,
-         text: str | None = None) -> httpx.Response:
+def resp(
+    status: int = 200,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    text: str | None = None,
+) -> httpx.Response:
     """A canned response (JSON if `json` is given, else `text`)."""
     if json is not None:
         return httpx.Response(status, json=json, headers=headers)
@@ -90,8 +94,14 @@ class Server:
         return [url.params.get(name) for url in self.urls]
 
 
-def read_all(make_client: Callable[..., ResilientClient], server: Server, paginator: Paginator,
-             url: str, params: dict[str, Any] | None = None, **kw: Any) -> list[Any]:
+def read_all(
+    make_client: Callable[..., ResilientClient],
+    server: Server,
+    paginator: Paginator,
+    url: str,
+    params: dict[str, Any] | None = None,
+    **kw: Any,
+) -> list[Any]:
     """Page through `url` on a client over `server` and return every record."""
     client = make_client(server)
     return [r for page in paginate(client, paginator, url, params, **kw) for r in page]

@@ -46,14 +46,34 @@ def test_auth_and_config_statuses_fail_at_once(make_client, fake_time, status, e
 @pytest.mark.parametrize(
     ("status", "body", "code", "message"),
     [
-        (400, [{"errorCode": "INVALID_FIELD", "message": "No such column 'Foo'"}],
-         "INVALID_FIELD", "No such column 'Foo'"),
-        (404, {"error": {"code": "RecordNotFound",
-                         "message": {"lang": "en-US", "value": "Customer 1200 not found"}}},
-         "RecordNotFound", "Customer 1200 not found"),
-        (422, {"status": 422, "title": "SKU already exists", "type": "https://x",
-               "errors": {"sku": "duplicate"}},
-         None, "SKU already exists"),
+        (
+            400,
+            [{"errorCode": "INVALID_FIELD", "message": "No such column 'Foo'"}],
+            "INVALID_FIELD",
+            "No such column 'Foo'",
+        ),
+        (
+            404,
+            {
+                "error": {
+                    "code": "RecordNotFound",
+                    "message": {"lang": "en-US", "value": "Customer 1200 not found"},
+                }
+            },
+            "RecordNotFound",
+            "Customer 1200 not found",
+        ),
+        (
+            422,
+            {
+                "status": 422,
+                "title": "SKU already exists",
+                "type": "https://x",
+                "errors": {"sku": "duplicate"},
+            },
+            None,
+            "SKU already exists",
+        ),
     ],
 )
 def test_record_errors_carry_parsed_body_and_code(make_client, status, body, code, message):
@@ -77,8 +97,14 @@ def test_record_error_with_text_body(make_client) -> None:
 
 
 def test_record_error_body_is_redacted(make_client) -> None:
-    body = [{"errorCode": "DUPLICATE_VALUE", "message": "dup john.doe@example.com",
-             "Email": "john.doe@example.com", "CardNumber": "4111111111111111"}]
+    body = [
+        {
+            "errorCode": "DUPLICATE_VALUE",
+            "message": "dup john.doe@example.com",
+            "Email": "john.doe@example.com",
+            "CardNumber": "4111111111111111",
+        }
+    ]
     client = make_client(Script(resp(400, json=body)))
     with pytest.raises(RecordError) as info:
         client.request("POST", "/x", json={})
@@ -126,8 +152,11 @@ def test_set_header_applies_to_later_requests(make_client) -> None:
 
 def test_usage_counters_are_exact(make_client, fake_time) -> None:
     script = Script(
-        resp(503), resp(429, headers={"Retry-After": "1"}), httpx.ConnectError("refused"),
-        resp(200), resp(404, json=[{"status": 404, "message": "gone"}]),
+        resp(503),
+        resp(429, headers={"Retry-After": "1"}),
+        httpx.ConnectError("refused"),
+        resp(200),
+        resp(404, json=[{"status": 404, "message": "gone"}]),
     )
     client = make_client(script)
 
@@ -198,12 +227,19 @@ def test_usage_thread_safety_of_counters() -> None:
 def test_client_from_settings_maps_every_field() -> None:
     ca = Path(certifi.where())  # any readable PEM bundle
     settings = ConnectionSettings(
-        base_url="https://store.example.test/api/", ca_bundle=ca, timeout_s=12.0, max_attempts=3,
-        max_retry_s=40.0, rate_limit_per_s=4.0, rate_limit_wait_budget_s=90.0,
+        base_url="https://store.example.test/api/",
+        ca_bundle=ca,
+        timeout_s=12.0,
+        max_attempts=3,
+        max_retry_s=40.0,
+        rate_limit_per_s=4.0,
+        rate_limit_wait_budget_s=90.0,
         max_calls_per_run=1000,
     )
     client = client_from_settings(
-        "bigcommerce", settings, transport=httpx.MockTransport(Script(resp(200))),
+        "bigcommerce",
+        settings,
+        transport=httpx.MockTransport(Script(resp(200))),
         usage=ApiUsage("bigcommerce"),
     )
     assert str(client.http.base_url) == "https://store.example.test/api/"

@@ -15,8 +15,9 @@ SECRETS = ("s3cr3t-bearer", "tok-123456", "john.doe@example.com", "hunter2")
 
 def test_logs_are_redacted(make_client, caplog: pytest.LogCaptureFixture) -> None:
     script = Script(resp(503), resp(429, headers={"Retry-After": "1"}), resp(200))
-    client = make_client(script, name="shift4shop",
-                         headers={"Authorization": "Bearer s3cr3t-bearer"})
+    client = make_client(
+        script, name="shift4shop", headers={"Authorization": "Bearer s3cr3t-bearer"}
+    )
     caplog.set_level(logging.DEBUG)
 
     client.request(

@@ -19,11 +19,13 @@ from connectors.http import (
 
 # -- next link (BigCommerce V3 links) ------------------------------------------------------------
 
+
 def _linked(links: dict[str, str | None], total: int) -> Callable[[httpx.Request], httpx.Response]:
     def answer(request: httpx.Request) -> httpx.Response:
         page = request.url.params.get("page", "1")
         meta = {"pagination": {"total": total, "links": {"next": links[page]}}}
         return httpx.Response(200, json={"data": rows(int(page) * 10, 2), "meta": meta})
+
     return answer
 
 
@@ -35,8 +37,9 @@ def test_next_link_follows_query_strings_paths_and_absolute_urls(make_client) ->
         "4": None,
     }
     server = Server(_linked(links, 8))
-    records = read_all(make_client, server, NextLinkPaginator(),
-                       "/stores/abc/v3/catalog/products", {"limit": 2})
+    records = read_all(
+        make_client, server, NextLinkPaginator(), "/stores/abc/v3/catalog/products", {"limit": 2}
+    )
     assert len(records) == 8
     assert [str(u) for u in server.urls] == [
         f"{BASE}/stores/abc/v3/catalog/products?limit=2",
@@ -62,17 +65,20 @@ def test_next_link_repeating_raises(make_client) -> None:
 
 # -- cursor (BigCommerce V3 cursor_pagination) ---------------------------------------------------
 
+
 def _cursored(pages: dict[str | None, tuple[list[Any], str | None]]):
     def answer(request: httpx.Request) -> httpx.Response:
         data, end = pages[request.url.params.get("after")]
         meta = {"cursor_pagination": {"end_cursor": end}}
         return httpx.Response(200, json={"data": data, "meta": meta})
+
     return answer
 
 
 def test_cursor_pages_until_empty(make_client) -> None:
-    server = Server(_cursored({None: (rows(1, 2), "c2"), "c2": (rows(3, 2), "c4"),
-                               "c4": ([], "c4")}))
+    server = Server(
+        _cursored({None: (rows(1, 2), "c2"), "c2": (rows(3, 2), "c4"), "c4": ([], "c4")})
+    )
     assert len(read_all(make_client, server, CursorPaginator(), "/v3/customers")) == 4
     assert server.param("after") == [None, "c2", "c4"]
 
@@ -91,26 +97,47 @@ def test_cursor_has_more_without_cursor_raises(make_client) -> None:
 
 
 def test_cursor_has_more_false_ends(make_client) -> None:
-    server = Server(lambda r: httpx.Response(
-        200, json={"data": rows(1, 2), "next_cursor": "zz", "has_more": False}))
+    server = Server(
+        lambda r: httpx.Response(
+            200, json={"data": rows(1, 2), "next_cursor": "zz", "has_more": False}
+        )
+    )
     paginator = CursorPaginator(cursor_path="next_cursor", has_more_path="has_more")
     assert len(read_all(make_client, server, paginator, "/items")) == 2
 
 
 # -- Salesforce nextRecordsUrl -------------------------------------------------------------------
 
+
 def _soql(pages: dict[str, dict[str, Any]]):
     return lambda request: httpx.Response(200, json=pages[request.url.path])
 
 
 def test_next_records_url_pages_to_done(make_client) -> None:
-    server = Server(_soql({
-        "/services/data/v59.0/query": {"totalSize": 3, "done": False, "records": rows(1, 2),
-                                       "nextRecordsUrl": "/services/data/v59.0/query/01g-2"},
-        "/services/data/v59.0/query/01g-2": {"totalSize": 3, "done": True, "records": rows(3, 1)},
-    }))
-    records = read_all(make_client, server, NextRecordsUrlPaginator(),
-                       "/services/data/v59.0/query", {"q": "SELECT Id FROM Account"})
+    server = Server(
+        _soql(
+            {
+                "/services/data/v59.0/query": {
+                    "totalSize": 3,
+                    "done": False,
+                    "records": rows(1, 2),
+                    "nextRecordsUrl": "/services/data/v59.0/query/01g-2",
+                },
+                "/services/data/v59.0/query/01g-2": {
+                    "totalSize": 3,
+                    "done": True,
+                    "records": rows(3, 1),
+                },
+            }
+        )
+    )
+    records = read_all(
+        make_client,
+        server,
+        NextRecordsUrlPaginator(),
+        "/services/data/v59.0/query",
+        {"q": "SELECT Id FROM Account"},
+    )
     assert len(records) == 3
     assert server.urls[0].params["q"] == "SELECT Id FROM Account"
 
@@ -129,6 +156,7 @@ def test_next_records_url_total_size_mismatch_raises(make_client) -> None:
 
 # -- OData (Dataverse, Sage 300) -----------------------------------------------------------------
 
+
 def _odata(count_key: str, link_key: str, count: Any, total_rows: int, page: int = 2):
     def answer(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params.get("skip", "0"))
@@ -136,13 +164,19 @@ def _odata(count_key: str, link_key: str, count: Any, total_rows: int, page: int
         if skip + page < total_rows:
             body[link_key] = f"{BASE}/api/data/v9.2/accounts?skip={skip + page}"
         return httpx.Response(200, json=body)
+
     return answer
 
 
 def test_odata_next_link_with_count(make_client) -> None:
     server = Server(_odata("@odata.count", "@odata.nextLink", 5, 5))
-    records = read_all(make_client, server, ODataNextLinkPaginator(), "/api/data/v9.2/accounts",
-                       headers={"Prefer": "odata.maxpagesize=2"})
+    records = read_all(
+        make_client,
+        server,
+        ODataNextLinkPaginator(),
+        "/api/data/v9.2/accounts",
+        headers={"Prefer": "odata.maxpagesize=2"},
+    )
     assert len(records) == 5
     assert len(server.urls) == 3
 

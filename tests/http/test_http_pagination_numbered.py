@@ -18,6 +18,7 @@ from connectors.http import (
 
 # -- page number (BigCommerce V2 / V3) -------------------------------------------------------------
 
+
 def test_page_number_ends_on_204_and_not_on_a_short_page(make_client) -> None:
     pages = {1: rows(1, 2), 2: rows(3, 1), 3: rows(4, 2)}  # page 2 is short, not the end
 
@@ -26,8 +27,9 @@ def test_page_number_ends_on_204_and_not_on_a_short_page(make_client) -> None:
         return httpx.Response(200, json=pages[page]) if page in pages else httpx.Response(204)
 
     server = Server(answer)
-    records = read_all(make_client, server, PageNumberPaginator(page_size=2), "/v2/orders",
-                       {"sort": "id:asc"})
+    records = read_all(
+        make_client, server, PageNumberPaginator(page_size=2), "/v2/orders", {"sort": "id:asc"}
+    )
     assert [r["id"] for r in records] == [1, 2, 3, 4, 5]
     assert server.param("page") == ["1", "2", "3", "4"]
     assert server.param("limit") == ["2"] * 4
@@ -35,8 +37,9 @@ def test_page_number_ends_on_204_and_not_on_a_short_page(make_client) -> None:
 
 
 def test_page_number_ends_on_an_empty_list(make_client) -> None:
-    server = Server(lambda r: httpx.Response(200, json=rows(1, 3) if r.url.params["page"] == "1"
-                                             else []))
+    server = Server(
+        lambda r: httpx.Response(200, json=rows(1, 3) if r.url.params["page"] == "1" else [])
+    )
     assert len(read_all(make_client, server, PageNumberPaginator(page_size=3), "/v2/x")) == 3
 
 
@@ -48,7 +51,9 @@ def _v3(page: int, total_pages: int, data: list[Any], total: int) -> httpx.Respo
 def test_page_number_v3_stops_after_total_pages(make_client) -> None:
     server = Server(lambda r: _v3(int(r.url.params["page"]), 3, rows(1, 2), 6))
     paginator = PageNumberPaginator(
-        page_size=2, records_key="data", total_pages_path="meta.pagination.total_pages",
+        page_size=2,
+        records_key="data",
+        total_pages_path="meta.pagination.total_pages",
         total_path="meta.pagination.total",
     )
     assert len(read_all(make_client, server, paginator, "/v3/catalog/products")) == 6
@@ -56,19 +61,26 @@ def test_page_number_v3_stops_after_total_pages(make_client) -> None:
 
 
 def test_page_number_v3_empty_page_before_the_last_raises(make_client) -> None:
-    server = Server(lambda r: _v3(int(r.url.params["page"]), 3,
-                                  rows(1, 2) if r.url.params["page"] == "1" else [], 6))
-    paginator = PageNumberPaginator(page_size=2, records_key="data",
-                                    total_pages_path="meta.pagination.total_pages")
+    server = Server(
+        lambda r: _v3(
+            int(r.url.params["page"]), 3, rows(1, 2) if r.url.params["page"] == "1" else [], 6
+        )
+    )
+    paginator = PageNumberPaginator(
+        page_size=2, records_key="data", total_pages_path="meta.pagination.total_pages"
+    )
     with pytest.raises(IncompletePaginationError, match="declared 3 pages"):
         read_all(make_client, server, paginator, "/v3/catalog/products")
 
 
 def test_page_number_total_mismatch_raises(make_client) -> None:
     server = Server(lambda r: _v3(int(r.url.params["page"]), 2, rows(1, 2), 5))
-    paginator = PageNumberPaginator(page_size=2, records_key="data",
-                                    total_pages_path="meta.pagination.total_pages",
-                                    total_path="meta.pagination.total")
+    paginator = PageNumberPaginator(
+        page_size=2,
+        records_key="data",
+        total_pages_path="meta.pagination.total_pages",
+        total_path="meta.pagination.total",
+    )
     with pytest.raises(IncompletePaginationError, match="declared 5"):
         read_all(make_client, server, paginator, "/v3/x")
 
@@ -81,12 +93,14 @@ def test_page_without_a_list_raises(make_client) -> None:
 
 # -- offset (Shift4Shop from 1, Sage 300 $skip from 0) -------------------------------------------
 
+
 def _shift4shop(total: int) -> Callable[[httpx.Request], httpx.Response]:
     def answer(request: httpx.Request) -> httpx.Response:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
         if offset > total:
             return httpx.Response(404, json=[{"Key": "Error", "Message": "No records found"}])
         return httpx.Response(200, json=rows(offset, min(limit, total - offset + 1)))
+
     return answer
 
 
@@ -122,7 +136,7 @@ def test_offset_sage_skip_top_from_zero(make_client) -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         skip, top = int(request.url.params["$skip"]), int(request.url.params["$top"])
-        return httpx.Response(200, json={"odata.context": "x", "value": data[skip:skip + top]})
+        return httpx.Response(200, json={"odata.context": "x", "value": data[skip : skip + top]})
 
     server = Server(answer)
     paginator = OffsetPaginator("$skip", "$top", page_size=2, start=0, records_key="value")
@@ -131,6 +145,7 @@ def test_offset_sage_skip_top_from_zero(make_client) -> None:
 
 
 # -- the loop ------------------------------------------------------------------------------------
+
 
 def test_max_pages_raises(make_client) -> None:
     server = Server(lambda r: httpx.Response(200, json=rows(1, 1)))

@@ -23,10 +23,13 @@ NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 
 
 def test_rate_limit_headers_case_insensitive() -> None:
-    headers = httpx.Headers({
-        "x-rate-limit-requests-left": "12", "X-RATE-LIMIT-REQUESTS-QUOTA": "150",
-        "x-rate-limit-time-reset-ms": "2500",
-    })
+    headers = httpx.Headers(
+        {
+            "x-rate-limit-requests-left": "12",
+            "X-RATE-LIMIT-REQUESTS-QUOTA": "150",
+            "x-rate-limit-time-reset-ms": "2500",
+        }
+    )
     assert RateLimitHeaders().read(headers) == QuotaSnapshot(12, 150, 2.5)
 
 
@@ -48,11 +51,16 @@ def test_rate_limit_header_names_are_configurable() -> None:
     ("value", "expected"),
     [
         ("api-usage=25/15000", QuotaSnapshot(14975, 15000, None)),
-        ("api-usage=25/15000; per-app-api-usage=17/250(appName=sample)",
-         QuotaSnapshot(14975, 15000, None)),
-        ("per-app-api-usage=17/250(appName=x); api-usage=15001/15000",
-         QuotaSnapshot(0, 15000, None)),
-        ("garbage", None), ("", None),
+        (
+            "api-usage=25/15000; per-app-api-usage=17/250(appName=sample)",
+            QuotaSnapshot(14975, 15000, None),
+        ),
+        (
+            "per-app-api-usage=17/250(appName=x); api-usage=15001/15000",
+            QuotaSnapshot(0, 15000, None),
+        ),
+        ("garbage", None),
+        ("", None),
     ],
 )
 def test_sforce_limit_info(value: str, expected: QuotaSnapshot | None) -> None:

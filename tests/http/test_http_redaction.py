@@ -68,13 +68,25 @@ def test_email_is_masked_keeping_the_domain() -> None:
 
 
 def test_redact_headers() -> None:
-    headers = httpx.Headers({
-        "Authorization": "Bearer t", "proxy-authorization": "p", "Cookie": "c", "Set-Cookie": "s",
-        "X-Auth-Token": "bc", "X-Auth-Client": "cid", "Token": "s4s", "PrivateKey": "pk",
-        "SecureURL": "https://store.example.test", "X-Api-Key": "k", "client-secret": "s",
-        "X-Password": "p", "X-Hub-Signature": "sig", "Content-Type": "application/json",
-        "Accept": "application/json",
-    })
+    headers = httpx.Headers(
+        {
+            "Authorization": "Bearer t",
+            "proxy-authorization": "p",
+            "Cookie": "c",
+            "Set-Cookie": "s",
+            "X-Auth-Token": "bc",
+            "X-Auth-Client": "cid",
+            "Token": "s4s",
+            "PrivateKey": "pk",
+            "SecureURL": "https://store.example.test",
+            "X-Api-Key": "k",
+            "client-secret": "s",
+            "X-Password": "p",
+            "X-Hub-Signature": "sig",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+    )
     redacted = redact_headers(headers)
     kept = {"secureurl", "content-type", "accept"}
     for name, value in redacted.items():
@@ -84,22 +96,37 @@ def test_redact_headers() -> None:
 
 def test_redact_headers_accepts_pairs() -> None:
     assert redact_headers([("authorization", "x"), ("Accept", "y")]) == {
-        "authorization": REDACTED, "Accept": "y"}
+        "authorization": REDACTED,
+        "Accept": "y",
+    }
 
 
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("https://u:pw@h.example/x", "https://u:***@h.example/x"),
-        ("https://h.example/x?access_token=abc&page=2", "https://h.example/x?access_token=***&page=2"),
+        (
+            "https://h.example/x?access_token=abc&page=2",
+            "https://h.example/x?access_token=***&page=2",
+        ),
         ("https://h.example/cb?code=xyz&state=1", "https://h.example/cb?code=***&state=1"),
-        ("https://h.example/x?api_key=1&sig=2&signature=3&refresh_token=4&client_secret=5",
-         "https://h.example/x?api_key=***&sig=***&signature=***&refresh_token=***"
-         "&client_secret=***"),
-        ("https://h.example/v2/orders?email=john%40example.com",
-         "https://h.example/v2/orders?email=j***@example.com"),
-        ("https://h.example/customers/john@example.com", "https://h.example/customers/j***@example.com"),
-        ("https://h.example/query?q=SELECT+Id+FROM+Account", "https://h.example/query?q=SELECT+Id+FROM+Account"),
+        (
+            "https://h.example/x?api_key=1&sig=2&signature=3&refresh_token=4&client_secret=5",
+            "https://h.example/x?api_key=***&sig=***&signature=***&refresh_token=***"
+            "&client_secret=***",
+        ),
+        (
+            "https://h.example/v2/orders?email=john%40example.com",
+            "https://h.example/v2/orders?email=j***@example.com",
+        ),
+        (
+            "https://h.example/customers/john@example.com",
+            "https://h.example/customers/j***@example.com",
+        ),
+        (
+            "https://h.example/query?q=SELECT+Id+FROM+Account",
+            "https://h.example/query?q=SELECT+Id+FROM+Account",
+        ),
         ("https://h.example/x?a=1#frag", "https://h.example/x?a=1"),
     ],
 )
@@ -113,15 +140,28 @@ def test_redact_payload_masks_and_never_mutates() -> None:
         "email_opt_in": True,
         "Phone": "+1 555 123 4567",
         "mobilePhone": 15551234567,
-        "PaymentList": [{"CardNumber": "4111111111111111", "CardVerification": "123",
-                         "CardExpirationMonth": 12, "cvv2": "999", "card_number": "x"}],
+        "PaymentList": [
+            {
+                "CardNumber": "4111111111111111",
+                "CardVerification": "123",
+                "CardExpirationMonth": 12,
+                "cvv2": "999",
+                "card_number": "x",
+            }
+        ],
         "password": "hunter2",
         "client_secret": {"nested": "also hidden"},
-        "PrivateKey": "pk", "Token": "tk", "Authorization": "Bearer x", "assertion": "jwt",
+        "PrivateKey": "pk",
+        "Token": "tk",
+        "Authorization": "Bearer x",
+        "assertion": "jwt",
         "Key": "Error",
         "Message": "contact jane@example.com or +44 20 7946 0958",
-        "OrderID": 100234567, "OrderDate": "2024-01-15", "Total": "225.0000",
-        "SalesforceId": "0015g00000ABCdeAAB", "Notes": None,
+        "OrderID": 100234567,
+        "OrderDate": "2024-01-15",
+        "Total": "225.0000",
+        "SalesforceId": "0015g00000ABCdeAAB",
+        "Notes": None,
         "errors": {"email": "The email is already in use"},
     }
     original = copy.deepcopy(payload)

@@ -16,8 +16,11 @@ SF = "https://acme.my.salesforce.com/services/data/v59.0"
 
 def test_round_trip_get_and_patch(make_client) -> None:
     script = Script(
-        resp(200, json={"Id": "0015g00000ABCdeAAB", "Name": "Acme"},
-             headers={"Sforce-Limit-Info": "api-usage=3/15000"}),
+        resp(
+            200,
+            json={"Id": "0015g00000ABCdeAAB", "Name": "Acme"},
+            headers={"Sforce-Limit-Info": "api-usage=3/15000"},
+        ),
         resp(204),
     )
     client = make_client(script, base_url="", headers={"X-Client": "storebridge"})
@@ -46,9 +49,11 @@ def test_round_trip_get_and_patch(make_client) -> None:
 
 
 def test_retry_through_the_adapter(make_client, fake_time) -> None:
-    script = Script(resp(503), httpx.ConnectError("refused"), resp(200, json={"totalSize": 0,
-                                                                              "done": True,
-                                                                              "records": []}))
+    script = Script(
+        resp(503),
+        httpx.ConnectError("refused"),
+        resp(200, json={"totalSize": 0, "done": True, "records": []}),
+    )
     client = make_client(script, base_url="")
     session = make_requests_session(client)
 
@@ -84,8 +89,9 @@ def test_post_form_body_and_timeout(make_client) -> None:
     script = Script(resp(200, json={"access_token": "t"}))
     client = make_client(script, base_url="")
     session = make_requests_session(client)
-    response = session.post("https://login.example.test/token",
-                            data={"grant_type": "password"}, timeout=(3, 20))
+    response = session.post(
+        "https://login.example.test/token", data={"grant_type": "password"}, timeout=(3, 20)
+    )
     assert response.json() == {"access_token": "t"}
     sent = script.requests[0]
     assert sent.content == b"grant_type=password"
@@ -96,10 +102,16 @@ def test_simple_salesforce_over_the_adapter(make_client, fake_time) -> None:
     simple_salesforce = pytest.importorskip("simple_salesforce")
     pages = {
         "/services/data/v59.0/query/": {
-            "totalSize": 3, "done": False, "nextRecordsUrl": "/services/data/v59.0/query/01g-2",
-            "records": [{"Id": "001A"}, {"Id": "001B"}]},
-        "/services/data/v59.0/query/01g-2": {"totalSize": 3, "done": True,
-                                             "records": [{"Id": "001C"}]},
+            "totalSize": 3,
+            "done": False,
+            "nextRecordsUrl": "/services/data/v59.0/query/01g-2",
+            "records": [{"Id": "001A"}, {"Id": "001B"}],
+        },
+        "/services/data/v59.0/query/01g-2": {
+            "totalSize": 3,
+            "done": True,
+            "records": [{"Id": "001C"}],
+        },
     }
     flaky = {"count": 0}
 
@@ -109,13 +121,16 @@ def test_simple_salesforce_over_the_adapter(make_client, fake_time) -> None:
         flaky["count"] += 1
         if flaky["count"] == 1:
             return httpx.Response(503, json=[{"errorCode": "SERVER_UNAVAILABLE", "message": "x"}])
-        return httpx.Response(200, json=pages[request.url.path],
-                              headers={"Sforce-Limit-Info": "api-usage=10/15000"})
+        return httpx.Response(
+            200, json=pages[request.url.path], headers={"Sforce-Limit-Info": "api-usage=10/15000"}
+        )
 
     client = make_client(handler, base_url="")
     sf = simple_salesforce.Salesforce(
-        instance_url="https://acme.my.salesforce.com", session_id="sess",
-        session=make_requests_session(client), version="59.0",
+        instance_url="https://acme.my.salesforce.com",
+        session_id="sess",
+        session=make_requests_session(client),
+        version="59.0",
     )
 
     result = sf.query_all("SELECT Id FROM Account")

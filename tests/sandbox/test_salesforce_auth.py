@@ -59,10 +59,12 @@ def test_jwt_login_returns_a_session_on_this_host(sb: Sandbox) -> None:
     assert "refresh_token" not in body
 
 
-def test_jwt_signed_by_another_key_is_an_invalid_assertion(sb: Sandbox, emu: SalesforceEmulator
-                                                           ) -> None:
+def test_jwt_signed_by_another_key_is_an_invalid_assertion(
+    sb: Sandbox, emu: SalesforceEmulator
+) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     forged = make_assertion(other, iss=emu.consumer_key, sub=emu.username, aud=emu.audience)
@@ -87,12 +89,17 @@ def test_jwt_claim_errors(sb: Sandbox, claims: dict[str, Any], expected: tuple[s
 def test_jwt_without_exp_and_other_grants_are_refused(sb: Sandbox, emu: SalesforceEmulator) -> None:
     key = emu.private_key_file
     assert key is not None
-    no_exp = jwt.encode({"iss": emu.consumer_key, "sub": emu.username, "aud": emu.audience},
-                        key.read_bytes(), algorithm="RS256")
+    no_exp = jwt.encode(
+        {"iss": emu.consumer_key, "sub": emu.username, "aud": emu.audience},
+        key.read_bytes(),
+        algorithm="RS256",
+    )
     assert _grant_error(request_token(sb, no_exp)) == (400, "invalid_grant", "invalid assertion")
     with httpx.Client(verify=ssl_context(sb)) as client:
-        response = client.post(f"{sb.urls['salesforce']}/services/oauth2/token",
-                               data={"grant_type": "password", "username": "x", "password": "y"})
+        response = client.post(
+            f"{sb.urls['salesforce']}/services/oauth2/token",
+            data={"grant_type": "password", "username": "x", "password": "y"},
+        )
     assert _grant_error(response)[:2] == (400, "unsupported_grant_type")
     assert JWT_GRANT.endswith("jwt-bearer")
 

@@ -53,8 +53,10 @@ def jwt_login(sb: Sandbox) -> str:
     key = Path(env["STOREBRIDGE_SALESFORCE_PRIVATE_KEY_FILE"]).read_bytes()
     response = requests.post(
         f"{env['STOREBRIDGE_SALESFORCE_BASE_URL']}/services/oauth2/token",
-        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-              "assertion": jwt.encode(claims, key, algorithm="RS256")},
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": jwt.encode(claims, key, algorithm="RS256"),
+        },
         verify=env["STOREBRIDGE_SALESFORCE_CA_BUNDLE"],
         timeout=10,
     )
@@ -93,12 +95,22 @@ def client(sb: Sandbox, token: str) -> Iterator[Salesforce]:
 
 @pytest.fixture(scope="module")
 def bulk_accounts(sb: Sandbox) -> None:
-    records = [{"attributes": {"type": "Account"}, "Name": f"Bulk {i:03d}",
-                "Storebridge_Id__c": f"BULK-{i:03d}"} for i in range(450)]
+    records = [
+        {
+            "attributes": {"type": "Account"},
+            "Name": f"Bulk {i:03d}",
+            "Storebridge_Id__c": f"BULK-{i:03d}",
+        }
+        for i in range(450)
+    ]
     with client(sb, jwt_login(sb)) as sf:
         for start in range(0, 450, 200):
-            results = restful(sf, "composite/sobjects", "POST",
-                              {"allOrNone": True, "records": records[start:start + 200]})
+            results = restful(
+                sf,
+                "composite/sobjects",
+                "POST",
+                {"allOrNone": True, "records": records[start : start + 200]},
+            )
             assert all(r["success"] for r in results)
 
 
@@ -166,10 +178,13 @@ def test_get_by_custom_id_quote_plus_gotcha(sf: Salesforce) -> None:
 
 
 def test_collections_upsert_through_restful(sf: Salesforce) -> None:
-    body = {"allOrNone": False, "records": [
-        {"attributes": {"type": "Account"}, "Storebridge_Id__c": "A-1", "Name": "Acme Again"},
-        {"attributes": {"type": "Account"}, "Storebridge_Id__c": "A-3", "Name": "Globex"},
-    ]}
+    body = {
+        "allOrNone": False,
+        "records": [
+            {"attributes": {"type": "Account"}, "Storebridge_Id__c": "A-1", "Name": "Acme Again"},
+            {"attributes": {"type": "Account"}, "Storebridge_Id__c": "A-3", "Name": "Globex"},
+        ],
+    }
     results = restful(sf, "composite/sobjects/Account/Storebridge_Id__c", "PATCH", body)
     assert [(r["success"], r["created"]) for r in results] == [(True, False), (True, True)]
     assert all(r["errors"] == [] for r in results)
@@ -217,8 +232,14 @@ def test_api_usage_reflects_sforce_limit_info(sb: Sandbox) -> None:
 def test_describe_through_the_client(sf: Salesforce) -> None:
     described = sobject(sf, "Order").describe()
     names = {f["name"] for f in described["fields"]}
-    assert {"AccountId", "EffectiveDate", "Status", "Pricebook2Id", "TotalAmount",
-            "Storebridge_Id__c"} <= names
+    assert {
+        "AccountId",
+        "EffectiveDate",
+        "Status",
+        "Pricebook2Id",
+        "TotalAmount",
+        "Storebridge_Id__c",
+    } <= names
     described_global = sf.describe()
     assert described_global is not None
     assert any(o["name"] == "OrderItem" for o in described_global["sobjects"])

@@ -73,8 +73,15 @@ def test_id_checksum_matches_documented_example() -> None:
 
 
 def test_every_seeded_id_has_its_key_prefix_and_checksum(emu: SalesforceEmulator) -> None:
-    prefixes = {"Account": "001", "Contact": "003", "Product2": "01t", "Pricebook2": "01s",
-                "PricebookEntry": "01u", "Order": "801", "OrderItem": "802"}
+    prefixes = {
+        "Account": "001",
+        "Contact": "003",
+        "Product2": "01t",
+        "Pricebook2": "01s",
+        "PricebookEntry": "01u",
+        "Order": "801",
+        "OrderItem": "802",
+    }
     for kind, rows in emu.records().items():
         for rec in rows:
             assert rec["Id"].startswith(prefixes[kind])
@@ -102,8 +109,9 @@ def test_describe_and_unknown_sobject(api: httpx.Client) -> None:
     assert fields["Phone"]["type"] == "phone"
     response = api.post("/sobjects/Invoice__c", json={"Name": "x"})
     assert response.status_code == 404
-    assert response.json() == [{"message": "The requested resource does not exist",
-                                "errorCode": "NOT_FOUND"}]
+    assert response.json() == [
+        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+    ]
 
 
 def test_create_read_update_delete(api: httpx.Client) -> None:
@@ -133,12 +141,16 @@ def test_create_read_update_delete(api: httpx.Client) -> None:
     [
         ({"Name": "X", "Colour__c": "red"}, "INVALID_FIELD", ["Colour__c"]),
         ({"Phone": "1"}, "REQUIRED_FIELD_MISSING", ["Name"]),
-        ({"Name": "X", "CreatedDate": "2024-01-01T00:00:00.000+0000"},
-         "INVALID_FIELD_FOR_INSERT_UPDATE", ["CreatedDate"]),
+        (
+            {"Name": "X", "CreatedDate": "2024-01-01T00:00:00.000+0000"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            ["CreatedDate"],
+        ),
     ],
 )
-def test_field_level_errors(api: httpx.Client, body: dict[str, Any], code: str,
-                            fields: list[str]) -> None:
+def test_field_level_errors(
+    api: httpx.Client, body: dict[str, Any], code: str, fields: list[str]
+) -> None:
     response = api.post("/sobjects/Account", json=body)
     assert response.status_code == 400
     error = response.json()[0]
@@ -147,8 +159,13 @@ def test_field_level_errors(api: httpx.Client, body: dict[str, Any], code: str,
 
 def test_required_message_and_cross_reference(api: httpx.Client) -> None:
     response = api.post("/sobjects/Contact", json={"FirstName": "Ada"})
-    assert response.json() == [{"message": "Required fields are missing: [LastName]",
-                                "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["LastName"]}]
+    assert response.json() == [
+        {
+            "message": "Required fields are missing: [LastName]",
+            "errorCode": "REQUIRED_FIELD_MISSING",
+            "fields": ["LastName"],
+        }
+    ]
     ghost = make_id("001", 999_999)
     response = api.post("/sobjects/Contact", json={"LastName": "X", "AccountId": ghost})
     assert response.status_code == 400
@@ -159,23 +176,29 @@ def test_duplicate_external_id_on_create(api: httpx.Client) -> None:
     first = api.post("/sobjects/Account", json={"Name": "Dup", "Storebridge_Id__c": "DUP-1"})
     response = api.post("/sobjects/Account", json={"Name": "Dup", "Storebridge_Id__c": "dup-1"})
     assert response.status_code == 400
-    assert response.json() == [{
-        "message": "duplicate value found: Storebridge_Id__c duplicates value on record with id: "
-                   + first.json()["id"],
-        "errorCode": "DUPLICATE_VALUE", "fields": [],
-    }]
+    assert response.json() == [
+        {
+            "message": "duplicate value found: Storebridge_Id__c duplicates value on record "
+            "with id: " + first.json()["id"],
+            "errorCode": "DUPLICATE_VALUE",
+            "fields": [],
+        }
+    ]
 
 
 def test_relationship_by_external_id(api: httpx.Client) -> None:
     api.post("/sobjects/Account", json={"Name": "Parent", "Storebridge_Id__c": "REL-1"})
-    created = api.post("/sobjects/Contact", json={
-        "LastName": "Child", "Account": {"Storebridge_Id__c": "REL-1"}})
+    created = api.post(
+        "/sobjects/Contact", json={"LastName": "Child", "Account": {"Storebridge_Id__c": "REL-1"}}
+    )
     assert created.status_code == 201
     contact = api.get(f"/sobjects/Contact/{created.json()['id']}").json()
     parent = api.get("/sobjects/Account/Storebridge_Id__c/REL-1").json()
     assert contact["AccountId"] == parent["Id"]
-    missing = api.post("/sobjects/Contact", json={
-        "LastName": "Orphan", "Account": {"Storebridge_Id__c": "REL-404"}})
+    missing = api.post(
+        "/sobjects/Contact",
+        json={"LastName": "Orphan", "Account": {"Storebridge_Id__c": "REL-404"}},
+    )
     assert missing.status_code == 400
     assert missing.json()[0]["errorCode"] == "INVALID_FIELD"
     assert "REL-404" in missing.json()[0]["message"]
@@ -185,8 +208,12 @@ def test_relationship_by_external_id(api: httpx.Client) -> None:
 def test_upsert_201_then_200(api: httpx.Client) -> None:
     first = api.patch("/sobjects/Account/Storebridge_Id__c/UP-1", json={"Name": "Upsert Co"})
     assert first.status_code == 201
-    assert first.json() == {"id": first.json()["id"], "success": True, "errors": [],
-                            "created": True}
+    assert first.json() == {
+        "id": first.json()["id"],
+        "success": True,
+        "errors": [],
+        "created": True,
+    }
     second = api.patch("/sobjects/Account/Storebridge_Id__c/UP-1", json={"Name": "Upsert Inc"})
     assert second.status_code == 200
     assert second.json() == {**first.json(), "created": False}
@@ -209,9 +236,12 @@ def test_upsert_value_is_url_decoded(api: httpx.Client) -> None:
 
 
 def test_upsert_with_several_matches_is_300(api: httpx.Client) -> None:
-    ids = [api.post("/sobjects/Contact", json={"LastName": f"Twin{i}",
-                                               "Storebridge_Id__c": "C-TWIN"}).json()["id"]
-           for i in range(2)]
+    ids = [
+        api.post(
+            "/sobjects/Contact", json={"LastName": f"Twin{i}", "Storebridge_Id__c": "C-TWIN"}
+        ).json()["id"]
+        for i in range(2)
+    ]
     urls = [f"/services/data/v59.0/sobjects/Contact/{i}" for i in ids]
     response = api.patch("/sobjects/Contact/Storebridge_Id__c/C-TWIN", json={"LastName": "X"})
     assert (response.status_code, response.json()) == (300, urls)
@@ -220,8 +250,9 @@ def test_upsert_with_several_matches_is_300(api: httpx.Client) -> None:
 
 
 def test_upsert_refuses_key_in_body_and_non_external_field(api: httpx.Client) -> None:
-    repeated = api.patch("/sobjects/Account/Storebridge_Id__c/UP-9",
-                         json={"Name": "X", "Storebridge_Id__c": "UP-9"})
+    repeated = api.patch(
+        "/sobjects/Account/Storebridge_Id__c/UP-9", json={"Name": "X", "Storebridge_Id__c": "UP-9"}
+    )
     assert repeated.status_code == 400
     assert repeated.json()[0]["fields"] == ["Storebridge_Id__c"]
     response = api.patch("/sobjects/Account/Name/Acme", json={"Phone": "1"})
@@ -252,8 +283,9 @@ def test_daily_limit_exceeded_is_403(emu: SalesforceEmulator, api: httpx.Client)
     finally:
         emu.daily_limit = saved
     assert refused.status_code == 403
-    assert refused.json() == [{"message": "TotalRequests Limit exceeded.",
-                               "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+    assert refused.json() == [
+        {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+    ]
     assert refused.headers["Sforce-Limit-Info"].startswith("api-usage=")
 
 
@@ -296,11 +328,19 @@ def test_dump_load_round_trip(emu: SalesforceEmulator, api: httpx.Client) -> Non
 
 def test_records_and_env(sb: Sandbox, emu: SalesforceEmulator) -> None:
     records = emu.records()
-    assert set(records) == {"Account", "Contact", "Order", "OrderItem", "Product2",
-                            "PricebookEntry", "Pricebook2"}
+    assert set(records) == {
+        "Account",
+        "Contact",
+        "Order",
+        "OrderItem",
+        "Product2",
+        "PricebookEntry",
+        "Pricebook2",
+    }
     world = sb.world
     assert len([p for p in records["Product2"] if p["ProductCode"].startswith("SB-")]) == len(
-        world.products)
+        world.products
+    )
     standard = [b for b in records["Pricebook2"] if b["IsStandard"]]
     assert [b["Name"] for b in standard] == ["Standard Price Book"]
     env = sb.env()

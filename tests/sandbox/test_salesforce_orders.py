@@ -61,17 +61,30 @@ def account(api: httpx.Client) -> str:
 
 
 def new_order(api: httpx.Client, account: str, book: str | None, **extra: Any) -> str:
-    body = {"AccountId": account, "EffectiveDate": "2026-11-20", "Status": "Draft",
-            "Pricebook2Id": book, **extra}
+    body = {
+        "AccountId": account,
+        "EffectiveDate": "2026-11-20",
+        "Status": "Draft",
+        "Pricebook2Id": book,
+        **extra,
+    }
     response = api.post("/sobjects/Order", json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
-def add_item(api: httpx.Client, order: str, entry_id: str, quantity: float = 1,
-             price: float = 10.0) -> httpx.Response:
-    return api.post("/sobjects/OrderItem", json={"OrderId": order, "PricebookEntryId": entry_id,
-                                                 "Quantity": quantity, "UnitPrice": price})
+def add_item(
+    api: httpx.Client, order: str, entry_id: str, quantity: float = 1, price: float = 10.0
+) -> httpx.Response:
+    return api.post(
+        "/sobjects/OrderItem",
+        json={
+            "OrderId": order,
+            "PricebookEntryId": entry_id,
+            "Quantity": quantity,
+            "UnitPrice": price,
+        },
+    )
 
 
 def first_error(response: httpx.Response) -> tuple[int, str, list[str]]:
@@ -91,7 +104,10 @@ def test_order_lifecycle_keeps_total_amount(api: httpx.Client, account: str, boo
     assert len(got["OrderNumber"]) == 8
     line = api.get(f"/sobjects/OrderItem/{item}").json()
     assert (line["Product2Id"], line["ListPrice"], line["TotalPrice"]) == (
-        mug["Product2Id"], mug["UnitPrice"], 9.99)
+        mug["Product2Id"],
+        mug["UnitPrice"],
+        9.99,
+    )
     assert api.patch(f"/sobjects/OrderItem/{item}", json={"Quantity": 3}).status_code == 204
     assert api.get(f"/sobjects/Order/{order}").json()["TotalAmount"] == 54.97
     assert api.patch(f"/sobjects/Order/{order}", json={"Status": "Activated"}).status_code == 204
@@ -100,8 +116,9 @@ def test_order_lifecycle_keeps_total_amount(api: httpx.Client, account: str, boo
     assert after["SystemModstamp"] >= got["SystemModstamp"]
 
 
-def test_order_must_be_created_in_a_draft_status(api: httpx.Client, account: str,
-                                                 book: str) -> None:
+def test_order_must_be_created_in_a_draft_status(
+    api: httpx.Client, account: str, book: str
+) -> None:
     body = {"AccountId": account, "EffectiveDate": "2026-11-20", "Pricebook2Id": book}
     activated = api.post("/sobjects/Order", json={**body, "Status": "Activated"})
     assert first_error(activated) == (400, "FIELD_INTEGRITY_EXCEPTION", ["Status"])
@@ -110,8 +127,9 @@ def test_order_must_be_created_in_a_draft_status(api: httpx.Client, account: str
     missing = api.post("/sobjects/Order", json={"AccountId": account, "Status": "Draft"})
     assert missing.json()[0]["message"] == "Required fields are missing: [EffectiveDate]"
     assert first_error(missing) == (400, "REQUIRED_FIELD_MISSING", ["EffectiveDate"])
-    bad_date = api.post("/sobjects/Order", json={**body, "Status": "Draft",
-                                                 "EffectiveDate": "11/20/2026"})
+    bad_date = api.post(
+        "/sobjects/Order", json={**body, "Status": "Draft", "EffectiveDate": "11/20/2026"}
+    )
     assert first_error(bad_date)[1] == "JSON_PARSER_ERROR"
 
 
@@ -120,9 +138,15 @@ def test_items_need_the_orders_price_book(api: httpx.Client, account: str, book:
     no_book = new_order(api, account, None)
     assert first_error(add_item(api, no_book, tee["Id"]))[:2] == (400, "FIELD_INTEGRITY_EXCEPTION")
     custom = api.post("/sobjects/Pricebook2", json={"Name": "Wholesale", "IsActive": True})
-    other = api.post("/sobjects/PricebookEntry", json={
-        "Pricebook2Id": custom.json()["id"], "Product2Id": tee["Product2Id"],
-        "UnitPrice": 11, "IsActive": True}).json()["id"]
+    other = api.post(
+        "/sobjects/PricebookEntry",
+        json={
+            "Pricebook2Id": custom.json()["id"],
+            "Product2Id": tee["Product2Id"],
+            "UnitPrice": 11,
+            "IsActive": True,
+        },
+    ).json()["id"]
     order = new_order(api, account, book)
     refused = add_item(api, order, other)
     assert first_error(refused) == (400, "FIELD_INTEGRITY_EXCEPTION", ["PricebookEntryId"])
@@ -146,8 +170,9 @@ def test_price_book_entry_rules(api: httpx.Client, book: str) -> None:
     assert first_error(again)[:2] == (400, "DUPLICATE_VALUE")
 
 
-def test_activation_needs_an_item_and_freezes_items(api: httpx.Client, account: str,
-                                                    book: str) -> None:
+def test_activation_needs_an_item_and_freezes_items(
+    api: httpx.Client, account: str, book: str
+) -> None:
     order = new_order(api, account, book)
     empty = api.patch(f"/sobjects/Order/{order}", json={"Status": "Activated"})
     assert first_error(empty) == (400, "FIELD_INTEGRITY_EXCEPTION", ["Status"])
@@ -158,7 +183,9 @@ def test_activation_needs_an_item_and_freezes_items(api: httpx.Client, account: 
     update = api.patch(f"/sobjects/OrderItem/{item}", json={"Quantity": 2})
     assert first_error(update)[:2] == (400, "FIELD_INTEGRITY_EXCEPTION")
     assert first_error(api.delete(f"/sobjects/OrderItem/{item}"))[:2] == (
-        400, "FIELD_INTEGRITY_EXCEPTION")
+        400,
+        "FIELD_INTEGRITY_EXCEPTION",
+    )
     other = api.post("/sobjects/Account", json={"Name": "Other"}).json()["id"]
     moved = api.patch(f"/sobjects/Order/{order}", json={"AccountId": other})
     assert first_error(moved) == (400, "FIELD_INTEGRITY_EXCEPTION", ["AccountId"])
@@ -171,29 +198,52 @@ def test_item_quantity_and_price_rules(api: httpx.Client, account: str, book: st
     order = new_order(api, account, book)
     tee = entry(api, "SB-TEE-016", book)
     assert first_error(add_item(api, order, tee["Id"], 0)) == (
-        400, "FIELD_INTEGRITY_EXCEPTION", ["Quantity"])
-    no_price = api.post("/sobjects/OrderItem", json={"OrderId": order,
-                                                     "PricebookEntryId": tee["Id"], "Quantity": 1})
+        400,
+        "FIELD_INTEGRITY_EXCEPTION",
+        ["Quantity"],
+    )
+    no_price = api.post(
+        "/sobjects/OrderItem", json={"OrderId": order, "PricebookEntryId": tee["Id"], "Quantity": 1}
+    )
     assert first_error(no_price) == (400, "REQUIRED_FIELD_MISSING", ["UnitPrice"])
 
 
 def test_orders_and_items_by_external_id(api: httpx.Client, account: str, book: str) -> None:
     tee = entry(api, "SB-TEE-021", book)
-    order = api.patch("/sobjects/Order/Storebridge_Id__c/S4S-1001", json={
-        "Account": {"Storebridge_Id__c": "CUST-1"}, "EffectiveDate": "2026-11-20",
-        "Status": "Draft", "Pricebook2Id": book, "Store_Status__c": "Shipped"})
+    order = api.patch(
+        "/sobjects/Order/Storebridge_Id__c/S4S-1001",
+        json={
+            "Account": {"Storebridge_Id__c": "CUST-1"},
+            "EffectiveDate": "2026-11-20",
+            "Status": "Draft",
+            "Pricebook2Id": book,
+            "Store_Status__c": "Shipped",
+        },
+    )
     assert order.status_code == 201
-    line = api.patch("/sobjects/OrderItem/Storebridge_Id__c/S4S-1001-1", json={
-        "Order": {"Storebridge_Id__c": "S4S-1001"}, "PricebookEntryId": tee["Id"],
-        "Quantity": 2, "UnitPrice": 20})
+    line = api.patch(
+        "/sobjects/OrderItem/Storebridge_Id__c/S4S-1001-1",
+        json={
+            "Order": {"Storebridge_Id__c": "S4S-1001"},
+            "PricebookEntryId": tee["Id"],
+            "Quantity": 2,
+            "UnitPrice": 20,
+        },
+    )
     assert line.status_code == 201
-    found = rows(api, "SELECT Quantity, TotalPrice, Order.Storebridge_Id__c, Order.AccountId, "
-                      "Product2.ProductCode FROM OrderItem WHERE Order.Storebridge_Id__c = "
-                      "'S4S-1001'")
-    assert [(r["TotalPrice"], r["Order"]["AccountId"], r["Product2"]["ProductCode"])
-            for r in found] == [(40.0, account, "SB-TEE-021")]
-    dated = rows(api, "SELECT Id FROM Order WHERE EffectiveDate = 2026-11-20 AND "
-                      "Storebridge_Id__c = 'S4S-1001'")
+    found = rows(
+        api,
+        "SELECT Quantity, TotalPrice, Order.Storebridge_Id__c, Order.AccountId, "
+        "Product2.ProductCode FROM OrderItem WHERE Order.Storebridge_Id__c = "
+        "'S4S-1001'",
+    )
+    assert [
+        (r["TotalPrice"], r["Order"]["AccountId"], r["Product2"]["ProductCode"]) for r in found
+    ] == [(40.0, account, "SB-TEE-021")]
+    dated = rows(
+        api,
+        "SELECT Id FROM Order WHERE EffectiveDate = 2026-11-20 AND Storebridge_Id__c = 'S4S-1001'",
+    )
     assert [r["Id"] for r in dated] == [order.json()["id"]]
 
 

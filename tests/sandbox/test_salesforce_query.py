@@ -36,13 +36,18 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def api(sb: Sandbox) -> Iterator[httpx.Client]:
     with data_client(sb, login(sb)) as client:
         records = [
-            {"attributes": {"type": "Account"}, "Name": f"Paged {i:03d}",
-             "Storebridge_Id__c": f"PAGE-{i:03d}", "BillingCity": "Austin" if i % 2 else None}
+            {
+                "attributes": {"type": "Account"},
+                "Name": f"Paged {i:03d}",
+                "Storebridge_Id__c": f"PAGE-{i:03d}",
+                "BillingCity": "Austin" if i % 2 else None,
+            }
             for i in range(PAGED)
         ]
         for chunk in (records[:200], records[200:]):
-            response = client.post("/composite/sobjects", json={"allOrNone": True,
-                                                                 "records": chunk})
+            response = client.post(
+                "/composite/sobjects", json={"allOrNone": True, "records": chunk}
+            )
             assert all(r["success"] for r in response.json())
         yield client
 
@@ -66,15 +71,20 @@ def test_select_shape_and_case_insensitive_names(api: httpx.Client) -> None:
     assert "nextRecordsUrl" not in body
     row = body["records"][0]
     assert list(row) == ["attributes", "Id", "Name"]
-    assert row["attributes"] == {"type": "Account",
-                                 "url": f"/services/data/v59.0/sobjects/Account/{row['Id']}"}
+    assert row["attributes"] == {
+        "type": "Account",
+        "url": f"/services/data/v59.0/sobjects/Account/{row['Id']}",
+    }
     assert row["Name"] == "Paged 007"
 
 
 def test_in_and_relationship_fields_render_nested(api: httpx.Client) -> None:
-    body = q(api, "SELECT Id, UnitPrice, Product2.ProductCode, Product2.Name FROM PricebookEntry "
-                  "WHERE Product2.ProductCode IN ('SB-TEE-001', 'SB-MUG-002') "
-                  "ORDER BY Product2.ProductCode")
+    body = q(
+        api,
+        "SELECT Id, UnitPrice, Product2.ProductCode, Product2.Name FROM PricebookEntry "
+        "WHERE Product2.ProductCode IN ('SB-TEE-001', 'SB-MUG-002') "
+        "ORDER BY Product2.ProductCode",
+    )
     assert body["totalSize"] == 2
     first = body["records"][0]
     assert first["Product2"]["attributes"]["type"] == "Product2"
@@ -88,8 +98,11 @@ def test_relationship_is_null_when_the_reference_is_empty(api: httpx.Client) -> 
     api.post("/sobjects/Contact", json={"LastName": "Loner", "Storebridge_Id__c": "LONER"})
     row = q(api, "SELECT Name, Account.Name FROM Contact WHERE Storebridge_Id__c = 'LONER'")
     assert row["records"][0]["Account"] is None
-    known = q(api, "SELECT Email, Account.Name FROM Contact WHERE Account.Name LIKE '% Household'"
-                   " ORDER BY Email LIMIT 1")["records"][0]
+    known = q(
+        api,
+        "SELECT Email, Account.Name FROM Contact WHERE Account.Name LIKE '% Household'"
+        " ORDER BY Email LIMIT 1",
+    )["records"][0]
     assert known["Account"]["Name"].endswith("Household")
 
 
@@ -98,8 +111,9 @@ def test_order_by_limit_offset(api: httpx.Client) -> None:
     prices = [r["UnitPrice"] for r in q(api, soql)["records"]]
     assert prices == sorted(prices, reverse=True)
     assert len(prices) == 10
-    page = q(api, "SELECT Name FROM Account WHERE Name LIKE 'Paged%' ORDER BY Name DESC "
-                  "LIMIT 3 OFFSET 2")["records"]
+    page = q(
+        api, "SELECT Name FROM Account WHERE Name LIKE 'Paged%' ORDER BY Name DESC LIMIT 3 OFFSET 2"
+    )["records"]
     assert [r["Name"] for r in page] == ["Paged 247", "Paged 246", "Paged 245"]
 
 
@@ -130,10 +144,20 @@ def test_null_semantics_of_not_equal_and_not_in(api: httpx.Client) -> None:
 def test_typed_literals(api: httpx.Client, emu_created: str) -> None:
     seeded = q(api, "SELECT CreatedDate FROM Product2 LIMIT 1")["records"][0]["CreatedDate"]
     assert seeded == "2025-11-23T00:00:00.000+0000"  # the CRM's records pre-date the sync
-    assert q(api, "SELECT COUNT() FROM Product2 WHERE CreatedDate < 2025-11-23T00:00:01Z"
-                  " AND IsActive = true")["totalSize"] == 100
-    assert q(api, "SELECT COUNT() FROM Product2 WHERE SystemModstamp > "
-                  "2025-11-22T20:00:00-05:00")["totalSize"] == 0  # = 2025-11-23T01:00Z
+    assert (
+        q(
+            api,
+            "SELECT COUNT() FROM Product2 WHERE CreatedDate < 2025-11-23T00:00:01Z"
+            " AND IsActive = true",
+        )["totalSize"]
+        == 100
+    )
+    assert (
+        q(api, "SELECT COUNT() FROM Product2 WHERE SystemModstamp > 2025-11-22T20:00:00-05:00")[
+            "totalSize"
+        ]
+        == 0
+    )  # = 2025-11-23T01:00Z
     assert q(api, "SELECT COUNT() FROM PricebookEntry WHERE UnitPrice >= 60")["totalSize"] >= 1
     by_id = f"SELECT Id FROM Account WHERE Id = '{emu_created[:15]}'"
     assert q(api, by_id)["totalSize"] == 1
@@ -156,8 +180,9 @@ def test_paging_with_next_records_url(api: httpx.Client) -> None:
     assert match is not None
     assert match.group(1) == "200"
     while not page["done"]:
-        response = api.get(f"{api.base_url.scheme}://{api.base_url.netloc.decode()}"
-                           f"{page['nextRecordsUrl']}")
+        response = api.get(
+            f"{api.base_url.scheme}://{api.base_url.netloc.decode()}{page['nextRecordsUrl']}"
+        )
         page = response.json()
         assert page["totalSize"] == PAGED
         seen += [r["Id"] for r in page["records"]]
@@ -189,19 +214,31 @@ def test_query_all_includes_deleted_records(api: httpx.Client) -> None:
     [
         ("SELECT Id FORM Account", "MALFORMED_QUERY", "unexpected token: FORM"),
         ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY", "unexpected token"),
-        ("SELECT Id FROM Account WHERE Name = 'a' AND Phone = 'b' OR Name = 'c'",
-         "MALFORMED_QUERY", "unexpected token: OR"),
+        (
+            "SELECT Id FROM Account WHERE Name = 'a' AND Phone = 'b' OR Name = 'c'",
+            "MALFORMED_QUERY",
+            "unexpected token: OR",
+        ),
         ("SELECT Id, Id FROM Account", "MALFORMED_QUERY", "duplicate field selected"),
         ("SELECT Id FROM Account WHERE Name = 'unterminated", "MALFORMED_QUERY", "unexpected"),
         ("SELECT Foo FROM Account", "INVALID_FIELD", "No such column 'Foo' on entity 'Account'"),
         ("SELECT Owner.Name FROM Account", "INVALID_FIELD", "Didn't understand relationship"),
         ("SELECT Id FROM Invoice__c", "INVALID_TYPE", "sObject type 'Invoice__c'"),
-        ("SELECT Id FROM Account WHERE Name = 5", "INVALID_QUERY_FILTER_OPERATOR",
-         "must be of type string and should be enclosed in quotes"),
-        ("SELECT Id FROM Account WHERE CreatedDate > '2024-01-01T00:00:00Z'",
-         "INVALID_QUERY_FILTER_OPERATOR", "must be of type dateTime"),
-        ("SELECT Id FROM Account WHERE Id = 'nope'", "INVALID_QUERY_FILTER_OPERATOR",
-         "invalid ID field"),
+        (
+            "SELECT Id FROM Account WHERE Name = 5",
+            "INVALID_QUERY_FILTER_OPERATOR",
+            "must be of type string and should be enclosed in quotes",
+        ),
+        (
+            "SELECT Id FROM Account WHERE CreatedDate > '2024-01-01T00:00:00Z'",
+            "INVALID_QUERY_FILTER_OPERATOR",
+            "must be of type dateTime",
+        ),
+        (
+            "SELECT Id FROM Account WHERE Id = 'nope'",
+            "INVALID_QUERY_FILTER_OPERATOR",
+            "invalid ID field",
+        ),
         ("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE", "2000"),
     ],
 )

@@ -24,7 +24,10 @@ EMAIL = "jane.doe@example.com"
 
 def park(store: StateStore, external_id: str = "100", **overrides: Any) -> Any:
     fields: dict[str, Any] = {
-        "flow": FLOW, "system": "shift4shop", "entity": "order", "external_id": external_id,
+        "flow": FLOW,
+        "system": "shift4shop",
+        "entity": "order",
+        "external_id": external_id,
         "error_class": "RecordError",
         "message": f"order {external_id}: field SKU 'X-1' is unknown",
         "payload": {"id": external_id, "email": EMAIL, "total": Decimal("10.50")},
@@ -49,8 +52,11 @@ def test_payload_is_redacted_before_it_is_stored(
 ) -> None:
     letter = park(store, payload={"email": EMAIL, "card_number": CARD, "lines": [{"sku": "A"}]})
     assert fake_redactor, "the store did not call redact_payload"
-    assert letter.payload == {"email": "[REDACTED]", "card_number": "[REDACTED]",
-                              "lines": [{"sku": "A"}]}
+    assert letter.payload == {
+        "email": "[REDACTED]",
+        "card_number": "[REDACTED]",
+        "lines": [{"sku": "A"}],
+    }
     stored = raw_payloads(store)
     assert CARD not in stored
     assert EMAIL not in stored
@@ -65,12 +71,19 @@ def test_payload_becomes_plain_json(store: StateStore) -> None:
 
 def test_second_failure_updates_the_open_dead_letter(store: StateStore) -> None:
     first = park(store)
-    second = park(store, error_class="ValidationError", message="order 100: bad zip",
-                  payload=None, flow_run_id="run-2")
+    second = park(
+        store,
+        error_class="ValidationError",
+        message="order 100: bad zip",
+        payload=None,
+        flow_run_id="run-2",
+    )
     assert second.id == first.id
     assert second.attempts == 2
     assert (second.error_class, second.message, second.flow_run_id) == (
-        "ValidationError", "order 100: bad zip", "run-2",
+        "ValidationError",
+        "order 100: bad zip",
+        "run-2",
     )
     assert second.payload == first.payload  # kept for the replay
     assert second.updated_at >= first.updated_at
@@ -94,8 +107,9 @@ def test_list_filters_and_pages(store: StateStore) -> None:
     store.mark_resolved(ids[0])
 
     assert len(store.list_dead_letters()) == 7
-    assert [d.id for d in store.list_dead_letters(status="open", flow=FLOW,
-                                                  system="shift4shop")] == ids[1:]
+    assert [
+        d.id for d in store.list_dead_letters(status="open", flow=FLOW, system="shift4shop")
+    ] == ids[1:]
     assert [d.id for d in store.list_dead_letters(status=DeadLetterStatus.RESOLVED)] == ids[:1]
     assert [d.id for d in store.list_dead_letters(flow=FLOW, limit=2, offset=1)] == ids[1:3]
     with pytest.raises(ValueError, match="'closed'"):
@@ -176,6 +190,9 @@ def test_resolve_open_closes_loaded_records_only(store: StateStore) -> None:
         other_flow: DeadLetterStatus.OPEN,
     }
     assert store.dead_letter_counts(FLOW) == {
-        "open": 1, "replayed": 0, "resolved": 2, "ignored": 1,
+        "open": 1,
+        "replayed": 0,
+        "resolved": 2,
+        "ignored": 1,
     }
     assert store.dead_letter_counts()["open"] == 2

@@ -40,9 +40,7 @@ def test_duplicate_delivery_collapses(store: StateStore) -> None:
     assert store.inbox_counts()["pending"] == 1
 
 
-def test_concurrent_duplicate_deliveries_make_one_row(
-    store: StateStore, concurrently: Any
-) -> None:
+def test_concurrent_duplicate_deliveries_make_one_row(store: StateStore, concurrently: Any) -> None:
     results = concurrently(8, lambda i: store.add_event(SOURCE, "same", TOPIC, "1", {"i": i}))
     assert sum(created for _, created in results) == 1
     assert len({event.id for event, _ in results}) == 1
@@ -138,6 +136,10 @@ def test_inbox_counts_per_status_and_source(store: StateStore) -> None:
     add(store, "s-1", source="shift4shop")
     store.mark_dispatched(ids[:1], "run")
     assert store.inbox_counts(SOURCE) == {
-        "pending": 2, "dispatched": 1, "processing": 0, "done": 0, "failed": 0,
+        "pending": 2,
+        "dispatched": 1,
+        "processing": 0,
+        "done": 0,
+        "failed": 0,
     }
     assert store.inbox_counts()["pending"] == 3

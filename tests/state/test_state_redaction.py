@@ -19,8 +19,12 @@ def test_card_number_and_email_are_not_stored_in_clear(store: StateStore) -> Non
         "connectors.http.redaction", reason="connectors.http.redaction is not written yet"
     )
     letter = store.add_dead_letter(
-        flow="order-to-cash", system="shift4shop", entity="order", external_id="100",
-        error_class="RecordError", message="order 100: payment declined",
+        flow="order-to-cash",
+        system="shift4shop",
+        entity="order",
+        external_id="100",
+        error_class="RecordError",
+        message="order 100: payment declined",
         payload={"id": 100, "card_number": CARD, "billing": {"card": CARD, "email": EMAIL}},
     )
     with store.engine.connect() as connection:

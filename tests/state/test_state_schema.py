@@ -59,8 +59,12 @@ def test_upgrade_from_0001_keeps_rows(empty_store: StateStore, fake_redactor: li
     assert empty_store.get_watermark("bigcommerce.orders") == mark
     assert [e.delivery_key for e in empty_store.pending_events()] == ["d-1"]
     letter = empty_store.add_dead_letter(
-        flow="order-to-cash", system="bigcommerce", entity="order", external_id="100",
-        error_class="RecordError", message="order 100: unknown SKU",
+        flow="order-to-cash",
+        system="bigcommerce",
+        entity="order",
+        external_id="100",
+        error_class="RecordError",
+        message="order 100: unknown SKU",
     )
     assert empty_store.get_dead_letter(letter.id).attempts == 1
 
