@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 from connectors.http import TransientError, all_usage
 from connectors.records import Extracted
@@ -33,6 +34,8 @@ from flows.settings import OrderToCashSettings
 from flows.systems import open_source, open_target
 from transforms.canonical import Order
 
+T = TypeVar("T")
+
 
 def _infrastructure_only(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
     """Prefect retries are for infrastructure: never for record, auth, config or quota errors."""
@@ -43,6 +46,16 @@ def _infrastructure_only(task: Any, task_run: TaskRun, state: State[Any]) -> boo
     except Exception:  # any other failure is final for this run
         return False
     return False
+
+
+def opaque(value: T) -> T:
+    """`value`, marked so Prefect does not walk it looking for upstream futures.
+
+    Prefect visits every item of task arguments; for thousands of records that costs more than
+    the work itself (bench/order_to_cash.py: 9.1 s → 2.1 s for an unchanged 2,000-order run).
+    The task receives `value` itself.
+    """
+    return cast(T, quote(value))
 
 
 TASK_OPTIONS: dict[str, Any] = {
@@ -148,11 +161,11 @@ def order_to_cash(
             f"{plan.since} .. {plan.until}" if plan.since else plan.order_ids,
         )
         extracted, missing = extract_orders(store, plan)
-        orders, failures = transform_orders(store, extracted)
+        orders, failures = transform_orders(store, opaque(extracted))
         report = LoadReport()
         for batch in pipeline.batches(orders, settings.batch_size):
-            report.merge(load_orders(office, batch))
-        record_outcomes(state, plan, report, failures, missing, run_id)
+            report.merge(load_orders(office, opaque(batch)))
+        record_outcomes(state, plan, opaque(report), opaque(failures), missing, run_id)
         if plan.window is not None:
             state.commit_window(plan.window, flow_run_id=run_id)
         read = len(extracted.records) + len(extracted.rejected)

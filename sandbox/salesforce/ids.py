@@ -10,6 +10,7 @@ survive case-insensitive handling: `normalize_id` restores the case of a lower-c
 
 from __future__ import annotations
 
+import functools
 import string
 
 KEY_PREFIXES: dict[str, str] = {
@@ -86,6 +87,18 @@ def _restore_case(id18: str) -> str | None:
     return "".join(chars)
 
 
+@functools.lru_cache(maxsize=65536)
+def _normalize(value: str) -> str | None:
+    if len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
+        return None
+    if len(value) == 15:
+        return to18(value)
+    restored = _restore_case(value)
+    if restored is None:
+        return None
+    return to18(restored)
+
+
 def normalize_id(value: object) -> str | None:
     """The canonical 18-character id for a 15- or 18-character id, or None if malformed.
 
@@ -95,14 +108,8 @@ def normalize_id(value: object) -> str | None:
     Args:
         value: anything a client sent where an id is expected.
     """
-    if not isinstance(value, str) or len(value) not in (15, 18) or not set(value) <= _ID_CHARS:
-        return None
-    if len(value) == 15:
-        return to18(value)
-    restored = _restore_case(value)
-    if restored is None:
-        return None
-    return to18(restored)
+    # Cached: the same ids are compared over and over by look-ups (a pure function of the text).
+    return _normalize(value) if isinstance(value, str) else None
 
 
 def object_of(record_id: str) -> str | None:

@@ -91,6 +91,8 @@ class Store:
         key = match_key(f, value)
         if key is None:
             return []
+        if f.type in ("id", "reference"):  # stored ids are already canonical 18-char ids
+            return [rec for rec in self.rows(sobject) if rec.get(f.name) == key]
         return [rec for rec in self.rows(sobject) if match_key(f, rec.get(f.name)) == key]
 
     # --- writes ---------------------------------------------------------------------------------
