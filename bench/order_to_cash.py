@@ -93,21 +93,17 @@ def run_plain() -> dict[str, Any]:
     )
     extracted, missing = pipeline.extract(source, plan)
     orders, failures = pipeline.transform(source, extracted)
+    failures += pipeline.not_found(plan, missing)
+    pipeline.record_failures(state, plan, failures, "bench")
     report = LoadReport()
     for batch in pipeline.batches(orders, settings.batch_size):
-        report.merge(target.load_orders(batch))
-    pipeline.record_outcomes(state, plan, report, failures, missing, "bench")
+        batch_report = target.load_orders(batch)
+        pipeline.record_batch(state, plan, batch_report, "bench")
+        report.merge(batch_report)
     source.close()
     target.close()
-    return pipeline.summarize(
-        plan,
-        len(extracted.records) + len(extracted.rejected),
-        report,
-        failures,
-        missing,
-        {},
-        "bench",
-    ).as_dict()
+    read = len(extracted.records) + len(extracted.rejected) + len(missing)
+    return pipeline.summarize(plan, read, report, failures, {}, "bench").as_dict()
 
 
 def report(mode: str, attempt: str, r: dict[str, Any], wall: float, calls: dict[str, int]) -> None:

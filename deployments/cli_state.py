@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,7 +75,7 @@ def list_(
 
 
 def _as_dict(d: DeadLetter) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, DeadLetterStatus) else v) for k, v in vars(d).items()}
+    return {k: (v.value if isinstance(v, DeadLetterStatus) else v) for k, v in asdict(d).items()}
 
 
 def _get(store: StateStore, dead_letter_id: int) -> DeadLetter:

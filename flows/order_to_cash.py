@@ -82,22 +82,26 @@ def transform_orders(
 
 
 @task(name="load_orders", **TASK_OPTIONS)
-def load_orders(target: OrderTarget, batch: Sequence[Order]) -> LoadReport:
-    """Write one batch to the back office (idempotent: safe to retry)."""
-    return target.load_orders(batch)
-
-
-@task(name="record_outcomes", cache_policy=NO_CACHE)
-def record_outcomes(
+def load_orders(
+    target: OrderTarget,
     state: StateStore,
     plan: pipeline.Plan,
-    report: LoadReport,
-    failures: list[Failure],
-    missing: list[str],
+    batch: Sequence[Order],
     run_id: str | None,
+) -> LoadReport:
+    """Write one batch to the back office (idempotent: safe to retry), then make its dead
+    letters and successes durable before the next batch starts."""
+    report = target.load_orders(batch)
+    pipeline.record_batch(state, plan, report, run_id)
+    return report
+
+
+@task(name="record_failures", cache_policy=NO_CACHE)
+def record_failures(
+    state: StateStore, plan: pipeline.Plan, failures: list[Failure], run_id: str | None
 ) -> list[int]:
-    """Dead letters for failures; close the ones of orders that loaded; settle inbox events."""
-    return pipeline.record_outcomes(state, plan, report, failures, missing, run_id)
+    """Dead letters for records that could not be read or decoded (before any load)."""
+    return pipeline.record_failures(state, plan, failures, run_id)
 
 
 def publish(summary: pipeline.RunSummary) -> None:
@@ -162,15 +166,18 @@ def order_to_cash(
         )
         extracted, missing = extract_orders(store, plan)
         orders, failures = transform_orders(store, opaque(extracted))
+        failures += pipeline.not_found(plan, missing)
+        record_failures(state, plan, opaque(failures), run_id)
         report = LoadReport()
         for batch in pipeline.batches(orders, settings.batch_size):
-            report.merge(load_orders(office, opaque(batch)))
-        record_outcomes(state, plan, opaque(report), opaque(failures), missing, run_id)
-        if plan.window is not None:
+            report.merge(load_orders(office, state, plan, opaque(batch), run_id))
+        if plan.inbox_event_ids:  # every claimed event is now loaded or dead-lettered
+            state.complete_events(plan.inbox_event_ids)
+        if plan.window is not None:  # only after every batch loaded
             state.commit_window(plan.window, flow_run_id=run_id)
-        read = len(extracted.records) + len(extracted.rejected)
+        read = len(extracted.records) + len(extracted.rejected) + len(missing)
         summary = pipeline.summarize(
-            plan, read, report, failures, missing, pipeline.api_calls_since(usage_before), run_id
+            plan, read, report, failures, pipeline.api_calls_since(usage_before), run_id
         )
         publish(summary)
         logger.info(

@@ -142,26 +142,19 @@ def batches(orders: Sequence[Order], size: int) -> Iterator[Sequence[Order]]:
         yield orders[start : start + size]
 
 
-def record_outcomes(
-    state: StateStore,
-    plan: Plan,
-    report: LoadReport,
-    failures: Sequence[Failure],
-    missing: Sequence[str],
-    run_id: str | None,
-) -> list[int]:
-    """Dead-letter failures, close dead letters of orders that loaded now, settle inbox events."""
-    missing_failures = [
-        Failure(
-            plan.source,
-            "order",
-            m,
-            "NotFoundError",
-            f"{plan.source}:order:{m}: not found in {plan.source}",
-        )
+def not_found(plan: Plan, missing: Sequence[str]) -> list[Failure]:
+    """A failure per requested order id the store does not know."""
+    return [
+        Failure(plan.source, "order", m, "NotFoundError", f"{plan.source}:order:{m}: not found")
         for m in missing
     ]
-    ids = [
+
+
+def record_failures(
+    state: StateStore, plan: Plan, failures: Sequence[Failure], run_id: str | None
+) -> list[int]:
+    """Dead-letter each failure (a record failing again updates its open dead letter)."""
+    return [
         state.add_dead_letter(
             flow=plan.stream,
             system=f.system,
@@ -172,12 +165,15 @@ def record_outcomes(
             payload=f.payload,
             flow_run_id=run_id,
         ).id
-        for f in [*failures, *report.failures, *missing_failures]
+        for f in failures
     ]
+
+
+def record_batch(state: StateStore, plan: Plan, report: LoadReport, run_id: str | None) -> None:
+    """Make one loaded batch's outcome durable at once: its dead letters, and the dead letters
+    of its orders that loaded now are closed. A later batch failing loses none of it."""
+    record_failures(state, plan, report.failures, run_id)
     state.resolve_open(plan.stream, plan.source, "order", report.succeeded)
-    if plan.inbox_event_ids:
-        state.complete_events(plan.inbox_event_ids)
-    return ids
 
 
 @dataclass
@@ -217,11 +213,10 @@ def summarize(
     read: int,
     report: LoadReport,
     failures: Sequence[Failure],
-    missing: Sequence[str],
     api_calls: dict[str, int],
     run_id: str | None,
 ) -> RunSummary:
-    """Fold a run's outcome into a `RunSummary`."""
+    """Fold a run's outcome into a `RunSummary` (`failures`: those before the load)."""
     dead = [*failures, *report.failures]
     return RunSummary(
         source=plan.source,
@@ -229,11 +224,11 @@ def summarize(
         mode=plan.mode,
         since=plan.since.isoformat() if plan.since else None,
         until=plan.until.isoformat() if plan.until else None,
-        read=read + len(missing),
+        read=read,
         created=len(report.created),
         updated=len(report.updated),
         unchanged=len(report.unchanged),
-        dead_lettered=len(dead) + len(missing),
+        dead_lettered=len(dead),
         dead_letters=[
             {
                 "record": f"{f.system}:{f.entity}:{f.external_id}",
@@ -241,14 +236,6 @@ def summarize(
                 "reason": f.message,
             }
             for f in dead
-        ]
-        + [
-            {
-                "record": f"{plan.source}:order:{m}",
-                "error": "NotFoundError",
-                "reason": f"not found in {plan.source}",
-            }
-            for m in missing
         ],
         api_calls=api_calls,
         counters=dict(report.counters),

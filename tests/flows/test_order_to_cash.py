@@ -182,3 +182,54 @@ def test_replay_redoes_only_the_failed_records(pair: Pair) -> None:
 def test_unknown_source_or_target_is_a_clear_error(pair: Pair) -> None:
     with pytest.raises(ValueError, match="unknown target 'netsuite'; known: salesforce"):
         order_to_cash(target="netsuite")
+
+
+def test_a_crash_in_a_later_batch_keeps_what_earlier_batches_did(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.systems.salesforce import SalesforceOrders
+
+    monkeypatch.setenv("STOREBRIDGE_ORDER_TO_CASH_BATCH_SIZE", "150")
+    real = SalesforceOrders.load_orders
+    seen: list[Any] = []
+
+    def crash_on_second_batch(self: SalesforceOrders, batch: Any) -> Any:
+        if seen:
+            raise RuntimeError("worker lost its network")
+        seen.append(real(self, batch))
+        return seen[-1]
+
+    monkeypatch.setattr(SalesforceOrders, "load_orders", crash_on_second_batch)
+    with pytest.raises(RuntimeError, match="worker lost its network"):
+        order_to_cash(window_start=START, window_end=END)  # 520 orders: four batches
+    first_batch = seen[0]
+    state = pair.state()
+    assert first_batch.created
+    bound = state.lookup_many("shift4shop", "order", first_batch.created, "salesforce", "Order")
+    assert set(bound) == set(first_batch.created)
+    letters = {d.external_id for d in state.list_dead_letters()}
+    assert first_batch.failures  # orders without e-mail sort first: they are in this batch
+    assert {f.external_id for f in first_batch.failures} <= letters
+
+
+def test_each_run_publishes_its_counts_as_a_table_artifact(backfilled: dict[str, Any]) -> None:
+    import asyncio
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async def artifacts(run_id: str) -> list[Any]:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            )
+
+    first = backfilled["first"]
+    found = {a.key: a for a in asyncio.run(artifacts(first["flow_run_id"]))}
+    table = json.loads(found["order-to-cash-shift4shop-salesforce"].data)
+    assert table[0]["created"] == first["created"]
+    assert table[0]["dead_lettered"] == first["dead_lettered"]
+    assert table[0]["api_calls_salesforce"] > 0
+    dead = json.loads(found["order-to-cash-shift4shop-salesforce-dead-letters"].data)
+    assert len(dead) == first["dead_lettered"]

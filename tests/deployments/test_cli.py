@@ -1,0 +1,105 @@
+"""The `storebridge` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from connectors.state import DeadLetterStatus
+from deployments.cli import app
+from tests.conftest import Pair
+
+runner = CliRunner()
+COMMANDS = ["version", "sandbox", "demo", "gateway", "state", "deadletters", "settings", "run"]
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[c, "--help"] for c in COMMANDS]
+    + [
+        ["deadletters", c, "--help"]
+        for c in ("list", "show", "edit", "resolve", "ignore", "replay")
+    ]
+    + [
+        ["state", "upgrade", "--help"],
+        ["state", "status", "--help"],
+        ["run", "order-to-cash", "--help"],
+    ],
+)
+def test_every_command_has_help(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_settings_check_names_the_missing_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for var in ("SECURE_URL", "PRIVATE_KEY", "TOKEN", "STORE_TIMEZONE"):
+        monkeypatch.delenv(f"STOREBRIDGE_SHIFT4SHOP_{var}", raising=False)
+    result = runner.invoke(app, ["settings", "check", "shift4shop"])
+    assert result.exit_code == 2
+    assert "STOREBRIDGE_SHIFT4SHOP_SECURE_URL is missing" in result.output
+
+
+def test_settings_check_reads_dotenv_and_masks_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "STOREBRIDGE_SHIFT4SHOP_SECURE_URL=https://shop.example\n"
+        "STOREBRIDGE_SHIFT4SHOP_PRIVATE_KEY=very-private-key\n"
+        "STOREBRIDGE_SHIFT4SHOP_TOKEN=very-secret-token\n"
+        "STOREBRIDGE_SHIFT4SHOP_STORE_TIMEZONE=Europe/Berlin\n"
+    )
+    for var in ("SECURE_URL", "PRIVATE_KEY", "TOKEN", "STORE_TIMEZONE"):
+        monkeypatch.delenv(f"STOREBRIDGE_SHIFT4SHOP_{var}", raising=False)
+    result = runner.invoke(app, ["settings", "check", "shift4shop"])
+    assert result.exit_code == 0, result.output
+    assert "store_timezone = Europe/Berlin" in result.output
+    assert "very-secret-token" not in result.output
+    assert "very-private-key" not in result.output
+
+
+def test_deadletters_by_hand_and_replay(pair: Pair) -> None:
+    from flows.order_to_cash import order_to_cash
+
+    order_to_cash(
+        window_start=dt.datetime(2026, 8, 1, tzinfo=dt.UTC),
+        window_end=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+    )
+    listed = runner.invoke(app, ["deadletters", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    letters = json.loads(listed.output)
+    assert len(letters) == 7
+    sku = [d for d in letters if d["error_class"] == "UnknownSkuError"]
+    zero = next(d for d in letters if "ItemQuantity" in d["message"])
+    shown = runner.invoke(app, ["deadletters", "show", str(zero["id"])])
+    assert "OrderItemList[0].ItemQuantity" in shown.output
+    assert runner.invoke(app, ["deadletters", "show", "99999"]).exit_code == 2
+    noted = runner.invoke(app, ["deadletters", "edit", str(zero["id"]), "--note", "asked the shop"])
+    assert noted.exit_code == 0
+    assert runner.invoke(app, ["deadletters", "ignore", str(zero["id"])]).exit_code == 0
+    pair.sandbox.emulator("salesforce").add_product("RETIRED-0042", "Restored", 20)  # type: ignore[attr-defined]
+    replayed = runner.invoke(app, ["deadletters", "replay", *[str(d["id"]) for d in sku]])
+    assert replayed.exit_code == 0, replayed.output
+    assert "created 2" in replayed.output
+    state = pair.state()
+    assert all(state.get_dead_letter(d["id"]).status is DeadLetterStatus.RESOLVED for d in sku)
+    ignored = state.get_dead_letter(zero["id"])
+    assert (ignored.status, ignored.note) == (DeadLetterStatus.IGNORED, "asked the shop")
+    status = runner.invoke(app, ["state", "status"])
+    assert '"resolved": 2' in status.output
+    assert '"ignored": 1' in status.output
