@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 

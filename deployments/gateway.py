@@ -10,6 +10,7 @@ envelope is undocumented): only the ids are kept — the flow re-reads the order
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -76,6 +77,7 @@ def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool =
         state,
         {s: settings.deployment(s) for s in SOURCES},
         {s: getattr(settings, f"{s}_target") for s in SOURCES},
+        stale_after=dt.timedelta(seconds=settings.stale_after_s),
     )
 
     @asynccontextmanager

@@ -103,3 +103,44 @@ def test_deadletters_by_hand_and_replay(pair: Pair) -> None:
     status = runner.invoke(app, ["state", "status"])
     assert '"resolved": 2' in status.output
     assert '"ignored": 1' in status.output
+
+
+def test_sandbox_command_serves_prints_settings_and_saves_on_stop(tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    exe = str(Path(sys.executable).with_name("storebridge"))
+    proc = subprocess.Popen(
+        [exe, "sandbox", "--workdir", str(tmp_path), "--no-fixed-ports"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    while time.monotonic() < deadline and not any(line.startswith("Ctrl-C") for line in lines):
+        lines.append(proc.stdout.readline())
+    env = dict(line.strip().split("=", 1) for line in lines if line.startswith("STOREBRIDGE_"))
+    import ssl
+
+    ca = ssl.create_default_context(cafile=env["STOREBRIDGE_SHIFT4SHOP_CA_BUNDLE"])
+    headers = {
+        "SecureURL": env["STOREBRIDGE_SHIFT4SHOP_SECURE_URL"],
+        "PrivateKey": env["STOREBRIDGE_SHIFT4SHOP_PRIVATE_KEY"],
+        "Token": env["STOREBRIDGE_SHIFT4SHOP_TOKEN"],
+    }
+    count = httpx.get(
+        f"{env['STOREBRIDGE_SHIFT4SHOP_BASE_URL']}/Orders",
+        params={"countonly": 1},
+        headers=headers,
+        verify=ca,
+    )
+    assert count.json()["TotalCount"] == 525
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert (tmp_path / "state" / "salesforce.json").exists()
