@@ -16,6 +16,7 @@ from connectors.http.classify import (
     error_message,
 )
 from connectors.http.client import ResilientClient, client_from_settings
+from connectors.http.connector import ConnectorClient
 from connectors.http.errors import (
     ERROR_TYPES,
     Action,
@@ -69,6 +70,7 @@ __all__ = [
     "ApiUsage",
     "AuthError",
     "ConfigError",
+    "ConnectorClient",
     "ConnectorError",
     "CursorPaginator",
     "ErrorRule",

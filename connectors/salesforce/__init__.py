@@ -6,8 +6,7 @@ Attributes load lazily (see `connectors.shift4shop`).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from connectors.lazy import lazy_exports
 
 _PUBLIC = {
     "SYSTEM": "connectors.salesforce.client",
@@ -17,9 +16,4 @@ _PUBLIC = {
     "SalesforceSettings": "connectors.salesforce.settings",
 }
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_PUBLIC[name]), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -30,6 +29,7 @@ from simple_salesforce.exceptions import (
 
 from connectors.http import (
     AuthError,
+    ConnectorClient,
     ConnectorError,
     IncompletePaginationError,
     RateLimitPolicy,
@@ -70,7 +70,7 @@ def translate(exc: SalesforceError) -> ConnectorError:
     return TransientError(message, **context)
 
 
-class SalesforceClient:
+class SalesforceClient(ConnectorClient):
     """One org. Logs in lazily; re-logs in once when the session expires."""
 
     def __init__(
@@ -187,21 +187,6 @@ class SalesforceClient:
     def restful(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
         """A REST call relative to `/services/data/vXX.X/` (errors translated)."""
         return self.call(lambda sf: sf.restful(path, method=method, **kwargs))
-
-    def close(self) -> None:
-        """Release connections."""
-        self.http.close()
-
-    def __enter__(self) -> SalesforceClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def soql_quote(value: str) -> str:

@@ -7,8 +7,7 @@ the HTTP stack.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from connectors.lazy import lazy_exports
 
 _PUBLIC = {
     "SYSTEM": "connectors.shift4shop.client",
@@ -16,9 +15,4 @@ _PUBLIC = {
     "Shift4ShopSettings": "connectors.shift4shop.settings",
 }
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_PUBLIC[name]), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from connectors.http import OffsetPaginator, client_from_settings, paginate
+from connectors.http import ConnectorClient, OffsetPaginator, client_from_settings, paginate
 from connectors.records import Extracted, validate_rows
 from connectors.settings import load_settings
 from connectors.shift4shop import models, resources
@@ -26,7 +25,7 @@ from connectors.shift4shop.settings import Shift4ShopSettings
 SYSTEM = "shift4shop"
 
 
-class Shift4ShopClient:
+class Shift4ShopClient(ConnectorClient):
     """One store's API. Thread-safe; close it (or use `with`) to release connections."""
 
     def __init__(
@@ -139,19 +138,3 @@ class Shift4ShopClient:
         return validate_rows(
             models.Order, rows.values(), system=SYSTEM, entity="order", id_key="OrderID"
         )
-
-    # --- lifecycle ----------------------------------------------------------------------------
-    def close(self) -> None:
-        """Release the connection pool."""
-        self.http.close()
-
-    def __enter__(self) -> Shift4ShopClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

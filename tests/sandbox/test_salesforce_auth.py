@@ -7,8 +7,6 @@ grant types are refused with the OAuth error bodies orgs answer; unknown and exp
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,18 +19,6 @@ from sandbox.runner import Sandbox
 from sandbox.salesforce import SalesforceEmulator
 from sandbox.salesforce.auth import JWT_GRANT, make_assertion
 from sandbox.salesforce.testing import data_client, request_token, ssl_context
-from sandbox.seed import SeedConfig
-
-ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path_factory.mktemp("sf"), systems=["salesforce"], seed=SeedConfig(anchor=ANCHOR)
-    )
-    with sandbox:
-        yield sandbox
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ per call.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,46 +13,14 @@ import pytest
 
 from sandbox.runner import Sandbox
 from sandbox.salesforce import SalesforceEmulator
-from sandbox.salesforce.testing import data_client, login
-from sandbox.seed import SeedConfig
+from tests.sandbox.sf_helpers import entry, rows
 
-ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 ROLLED_BACK = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
-
-
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path_factory.mktemp("sfcol"), systems=["salesforce"], seed=SeedConfig(anchor=ANCHOR)
-    )
-    with sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def api(sb: Sandbox) -> Iterator[httpx.Client]:
-    with data_client(sb, login(sb)) as client:
-        yield client
-
-
-def rows(api: httpx.Client, soql: str) -> list[dict[str, Any]]:
-    response = api.get("/query", params={"q": soql})
-    assert response.status_code == 200, response.text
-    records: list[dict[str, Any]] = response.json()["records"]
-    return records
 
 
 @pytest.fixture(scope="module")
 def book(api: httpx.Client) -> str:
     return str(rows(api, "SELECT Id FROM Pricebook2 WHERE IsStandard = true")[0]["Id"])
-
-
-def entry(api: httpx.Client, sku: str, book_id: str) -> dict[str, Any]:
-    soql = (
-        "SELECT Id, UnitPrice, Product2Id FROM PricebookEntry "
-        f"WHERE Product2.ProductCode = '{sku}' AND Pricebook2Id = '{book_id}'"
-    )
-    return rows(api, soql)[0]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ sObject Collections through ``restful``, and the exceptions its error mapping ra
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,19 +25,8 @@ from simple_salesforce.exceptions import (
 
 from sandbox.runner import Sandbox
 from sandbox.salesforce import SalesforceEmulator
-from sandbox.seed import SeedConfig
 
-ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 BATCH_200 = {"Sforce-Query-Options": "batchSize=200"}
-
-
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path_factory.mktemp("sfc"), systems=["salesforce"], seed=SeedConfig(anchor=ANCHOR)
-    )
-    with sandbox:
-        yield sandbox
 
 
 def jwt_login(sb: Sandbox) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -29,25 +28,10 @@ STAMP_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$"
 
 
 @pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path_factory.mktemp("sf"), systems=["salesforce"], seed=SeedConfig(anchor=ANCHOR)
-    )
-    with sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
 def emu(sb: Sandbox) -> SalesforceEmulator:
     emulator = sb.emulator("salesforce")
     assert isinstance(emulator, SalesforceEmulator)
     return emulator
-
-
-@pytest.fixture(scope="module")
-def api(sb: Sandbox) -> Iterator[httpx.Client]:
-    with data_client(sb, login(sb)) as client:
-        yield client
 
 
 # --- ids ---------------------------------------------------------------------------------------

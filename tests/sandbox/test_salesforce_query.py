@@ -5,7 +5,6 @@ errors, and paging through ``nextRecordsUrl`` with ``Sforce-Query-Options: batch
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,20 +15,9 @@ import pytest
 from sandbox.runner import Sandbox
 from sandbox.salesforce import SalesforceEmulator
 from sandbox.salesforce.testing import data_client, login
-from sandbox.seed import SeedConfig
 
-ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 PAGED = 250  # accounts PAGE-000..PAGE-249, more than one 200-row page
 LOCATOR_RE = re.compile(r"^/services/data/v59\.0/query/01g[0-9A-Za-z]{15}-(\d+)$")
-
-
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path_factory.mktemp("sfq"), systems=["salesforce"], seed=SeedConfig(anchor=ANCHOR)
-    )
-    with sandbox:
-        yield sandbox
 
 
 @pytest.fixture(scope="module")
