@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.salesforce import Collections, SalesforceClient
@@ -25,11 +26,21 @@ from connectors.salesforce.resources import EXTERNAL_ID_FIELD, NOT_UPDATEABLE
 from connectors.state import BindRequest, StateStore
 from flows.ports import Failure, LoadReport
 from flows.systems.salesforce_lookups import SF, CustomerIds, SalesforceLookups, chunks, in_list
-from transforms.canonical import Order, content_hash
+from transforms.canonical import Order, OrderLine, content_hash
 from transforms.mapping import MappingError, apply, load_mapping, load_table
 
 ORDER, ORDER_ITEM = "Order", "OrderItem"
 Saved = tuple[Order, str, str, bool]  # order, payload hash, Salesforce Id, created
+
+
+@dataclass
+class ItemPlan:
+    """The OrderItem writes of one order."""
+
+    key: str  # the order's ref key
+    creates: list[tuple[OrderLine, dict[str, Any]]] = field(default_factory=list)
+    updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (ext id, payload)
+    deletes: list[str] = field(default_factory=list)  # OrderItem Ids
 
 
 class SalesforceOrders:
@@ -189,45 +200,60 @@ class SalesforceOrders:
                 rows[row[EXTERNAL_ID_FIELD]] = row
         return rows
 
-    def _write_items(self, saved: list[Saved], entries: dict[str, str]) -> dict[str, str]:
-        """Create/update/delete each order's items; a problem message per failed order key."""
-        existing = self._existing_items([sf_id for _, _, sf_id, created in saved if not created])
-        creates, updates, deletes = [], [], []
-        owners_c, owners_u = [], []
-        for order, _, sf_id, _ in saved:
-            wanted = set()
-            for line in order.lines:
-                ext, entry = line.ref.key, entries[line.sku]
-                wanted.add(ext)
-                row = existing.get(ext)
-                if row is not None and row["PricebookEntryId"] == entry:
-                    updates.append({"Id": row["Id"], **apply(self.item_map, line, creating=False)})
-                    owners_u.append((order.ref.key, ext))
-                    continue
-                if row is not None:  # the line's SKU changed: its entry cannot be edited
-                    deletes.append(row["Id"])
-                ctx = {"order_id": sf_id, "pricebook_entry_id": entry}
-                creates.append(
-                    (line, {EXTERNAL_ID_FIELD: ext, **apply(self.item_map, line, ctx=ctx)})
+    def _plan_items(
+        self, order: Order, sf_id: str, entries: dict[str, str], existing: dict[str, dict[str, Any]]
+    ) -> ItemPlan:
+        """What to do with each line of one order: update, replace (SKU changed) or create."""
+        plan = ItemPlan(order.ref.key)
+        for line in order.lines:
+            ext, entry = line.ref.key, entries[line.sku]
+            row = existing.get(ext)
+            if row is not None and row["PricebookEntryId"] == entry:
+                plan.updates.append(
+                    (ext, {"Id": row["Id"], **apply(self.item_map, line, creating=False)})
                 )
-                owners_c.append((order.ref.key, ext))
-            deletes += [
-                r["Id"] for e, r in existing.items() if r["OrderId"] == sf_id and e not in wanted
-            ]
+                continue
+            if row is not None:  # the line's SKU changed: an entry cannot be edited, replace it
+                plan.deletes.append(row["Id"])
+            ctx = {"order_id": sf_id, "pricebook_entry_id": entry}
+            plan.creates.append(
+                (line, {EXTERNAL_ID_FIELD: ext, **apply(self.item_map, line, ctx=ctx)})
+            )
+        wanted = {line.ref.key for line in order.lines}
+        plan.deletes += [
+            r["Id"] for e, r in existing.items() if r["OrderId"] == sf_id and e not in wanted
+        ]
+        return plan
+
+    def _write_items(self, saved: list[Saved], entries: dict[str, str]) -> dict[str, str]:
+        """Delete replaced/removed items, then create and update; a problem per failed order."""
+        existing = self._existing_items([sf_id for _, _, sf_id, created in saved if not created])
+        plans = [self._plan_items(o, sf_id, entries, existing) for o, _, sf_id, _ in saved]
         problems: dict[str, str] = {}
-        for res in self.collections.delete(deletes):
-            if not res.success:
-                raise RuntimeError(f"could not delete a stale OrderItem: {res.error_text}")
-        results = self._create_items(creates)
-        for (key, ext), res in [
-            *zip(owners_c, results, strict=True),
-            *zip(owners_u, self.collections.update(ORDER_ITEM, updates), strict=True),
-        ]:
+        doomed = [(p.key, item) for p in plans for item in p.deletes]
+        for (key, _), res in zip(
+            doomed, self.collections.delete([i for _, i in doomed]), strict=True
+        ):
+            if not res.success:  # never create a replacement over an item that is still there
+                problems[key] = f"could not delete a replaced OrderItem: {res.error_text}"
+        plans = [p for p in plans if p.key not in problems]
+        creates = [(p.key, line, payload) for p in plans for line, payload in p.creates]
+        updates = [(p.key, ext, payload) for p in plans for ext, payload in p.updates]
+        created = self._create_items([(line, payload) for _, line, payload in creates])
+        updated = self.collections.update(ORDER_ITEM, [payload for _, _, payload in updates])
+        outcomes = [
+            *(
+                (k, pl[EXTERNAL_ID_FIELD], r)
+                for (k, _, pl), r in zip(creates, created, strict=True)
+            ),
+            *((k, ext, r) for (k, ext, _), r in zip(updates, updated, strict=True)),
+        ]
+        for key, ext, res in outcomes:
             if not res.success:
                 problems[key] = f"Salesforce refused OrderItem {ext}: {res.error_text}"
         return problems
 
-    def _create_items(self, creates: list[tuple[Any, dict[str, Any]]]) -> list[SaveResult]:
+    def _create_items(self, creates: list[tuple[OrderLine, dict[str, Any]]]) -> list[SaveResult]:
         """Upsert new items; one whose first attempt landed but whose answer was lost now exists
         and refuses its create-only fields, so it is upserted again without them."""
         results = self.collections.upsert(ORDER_ITEM, EXTERNAL_ID_FIELD, [p for _, p in creates])

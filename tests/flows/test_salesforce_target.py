@@ -197,3 +197,30 @@ def test_unchanged_orders_cost_no_api_call(env: dict[str, Any]) -> None:
     report = t.load_orders([order(1), order(2)])
     assert report.unchanged == ["1", "2"]
     assert emulator.count() == before
+
+
+def test_a_replaced_item_that_cannot_be_deleted_fails_its_order_only(
+    env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.salesforce import Collections
+    from connectors.salesforce.models import SaveResult
+
+    t = target(env)
+    t.load_orders([order(1, lines=(("SB-TEE-001", 1),), at=T0), order(2, email="bo@example.com")])
+    refused = SaveResult.model_validate(
+        {"success": False, "errors": [{"statusCode": "ENTITY_IS_LOCKED", "message": "locked"}]}
+    )
+    monkeypatch.setattr(Collections, "delete", lambda self, ids: [refused for _ in ids])
+    later = T0 + dt.timedelta(hours=1)
+    report = t.load_orders(
+        [
+            order(1, lines=(("SB-MUG-002", 1),), at=later),  # SKU changed: needs a delete
+            order(2, email="bo@example.com", lines=(("SB-TEE-001", 4),), at=later),
+        ]
+    )
+    assert report.updated == ["2"]
+    (failure,) = report.failures
+    assert failure.external_id == "1"
+    assert "could not delete a replaced OrderItem: ENTITY_IS_LOCKED" in failure.message
+    assert items_of(env, 1) == {"SB-TEE-001": 1}  # untouched, not overwritten with the new SKU
+    assert items_of(env, 2) == {"SB-TEE-001": 4}
