@@ -12,8 +12,9 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, Executable, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,7 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.http.errors import ConfigError
 from connectors.state.models import Base
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+R = TypeVar("R", bound="DataclassInstance")
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -33,6 +38,20 @@ WRITE_ATTEMPTS = 4
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 Insert = sqlite.Insert | postgresql.Insert
+
+
+def to_record(cls: type[R], row: object, **convert: Callable[[Any], Any]) -> R:
+    """The frozen record `cls` of an ORM row whose attributes carry the same names.
+
+    Args:
+        cls: a record dataclass (`Binding`, `InboxEvent`, `DeadLetter`).
+        row: the ORM row.
+        **convert: per-field conversions, e.g. ``status=InboxStatus``.
+    """
+    values = {f.name: getattr(row, f.name) for f in fields(cls)}
+    for name, function in convert.items():
+        values[name] = function(values[name])
+    return cls(**values)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

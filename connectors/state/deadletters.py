@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.state.base import StoreBase, chunks, unique
+from connectors.state.base import StoreBase, chunks, to_record, unique
 from connectors.state.models import DeadLetterRow, utcnow
 from connectors.state.records import (
     DeadLetter,
@@ -52,22 +52,7 @@ def redact(payload: Any) -> Any:
 
 
 def _dead_letter(row: DeadLetterRow) -> DeadLetter:
-    return DeadLetter(
-        id=row.id,
-        flow=row.flow,
-        system=row.system,
-        entity=row.entity,
-        external_id=row.external_id,
-        error_class=row.error_class,
-        message=row.message,
-        payload=row.payload,
-        flow_run_id=row.flow_run_id,
-        attempts=row.attempts,
-        status=DeadLetterStatus(row.status),
-        note=row.note,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return to_record(DeadLetter, row, status=DeadLetterStatus)
 
 
 class DeadLetterStore(StoreBase):

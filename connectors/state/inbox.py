@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from connectors.state.base import StoreBase, chunks, ensure_utc, unique
+from connectors.state.base import StoreBase, chunks, ensure_utc, to_record, unique
 from connectors.state.models import InboxRow, utcnow
 from connectors.state.records import InboxEvent, InboxStatus
 
@@ -26,20 +26,7 @@ CLAIM_ROUNDS = 5  # a claimer that lost every candidate to another one looks aga
 
 
 def _event(row: InboxRow) -> InboxEvent:
-    return InboxEvent(
-        id=row.id,
-        source=row.source,
-        delivery_key=row.delivery_key,
-        topic=row.topic,
-        resource_id=row.resource_id,
-        payload=row.payload,
-        status=InboxStatus(row.status),
-        attempts=row.attempts,
-        flow_run_id=row.flow_run_id,
-        last_error=row.last_error,
-        received_at=row.received_at,
-        updated_at=row.updated_at,
-    )
+    return to_record(InboxEvent, row, status=InboxStatus)
 
 
 class InboxStore(StoreBase):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.state.base import StoreBase, chunks, ensure_utc, unique
+from connectors.state.base import StoreBase, chunks, ensure_utc, to_record, unique
 from connectors.state.models import XrefRow, utcnow
 from connectors.state.records import Binding, BindRequest
 
@@ -41,17 +41,7 @@ def unchanged(binding: Binding | None, payload_hash: str | None) -> bool:
 
 
 def _binding(row: XrefRow) -> Binding:
-    return Binding(
-        system=row.system,
-        entity=row.entity,
-        external_id=row.external_id,
-        target_system=row.target_system,
-        target_entity=row.target_entity,
-        target_id=row.target_id,
-        payload_hash=row.payload_hash,
-        written_at=row.written_at,
-        created_at=row.created_at,
-    )
+    return to_record(Binding, row)
 
 
 def _values(request: BindRequest) -> dict[str, Any]:
