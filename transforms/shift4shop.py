@@ -21,17 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connectors.shift4shop import models as raw
-from transforms.canonical import (
-    Address,
-    Customer,
-    ExternalRef,
-    Money,
-    Order,
-    OrderLine,
-    Payment,
-    Shipment,
-    describe_validation_error,
-)
+from transforms.canonical import Address, Customer, ExternalRef, Order, describe_validation_error
 from transforms.mapping import load_table
 
 SYSTEM = "shift4shop"
@@ -278,16 +268,3 @@ def decode_customer(customer: raw.Customer, *, timezone: str) -> Customer:
         )
     except ValidationError as exc:
         raise DecodeError(record, describe_validation_error(exc, record)) from None
-
-
-__all__ = [
-    "DecodeError",
-    "Money",
-    "OrderLine",
-    "Payment",
-    "Shipment",
-    "customer_ref",
-    "decode_customer",
-    "decode_order",
-    "source_field",
-]
