@@ -89,17 +89,21 @@ class Paginator(ABC):
 
     Attributes:
         expect: non-2xx statuses that mean "no records" for this API (passed to the client).
+        records_key: dotted path of the record list in a page (``None``: the body is the list).
     """
 
     expect: tuple[int, ...] = ()
+    records_key: str | None = None
 
     def first(self, url: str, params: Mapping[str, Any] | None) -> PageRequest:
         """The request of the first page."""
         return PageRequest(url, dict(params or {}))
 
-    @abstractmethod
     def records(self, response: httpx.Response) -> list[Any]:
-        """The records of one page."""
+        """The records of one page (none for an `expect` status such as an empty-list 404)."""
+        if response.status_code in self.expect:
+            return []
+        return records_at(page_body(response), self.records_key)
 
     @abstractmethod
     def next(

@@ -20,7 +20,6 @@ from connectors.http.pagination.base import (
     as_int,
     dig,
     page_body,
-    records_at,
     resolve,
 )
 
@@ -54,10 +53,6 @@ class NextLinkPaginator(Paginator):
         """The collection URL as given."""
         self._total = None
         return super().first(url, params)
-
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The records at `records_key`."""
-        return records_at(page_body(response), self.records_key)
 
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]
@@ -99,10 +94,6 @@ class CursorPaginator(Paginator):
         self.cursor_path, self.cursor_param = cursor_path, cursor_param
         self.records_key, self.has_more_path = records_key, has_more_path
 
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The records at `records_key`."""
-        return records_at(page_body(response), self.records_key)
-
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]
     ) -> PageRequest | None:
@@ -126,6 +117,8 @@ class CursorPaginator(Paginator):
 class NextRecordsUrlPaginator(Paginator):
     """Salesforce SOQL: ``records``, ``done``, ``nextRecordsUrl`` (a path), ``totalSize``."""
 
+    records_key = "records"
+
     def __init__(self) -> None:
         self._total: int | None = None
 
@@ -133,10 +126,6 @@ class NextRecordsUrlPaginator(Paginator):
         """The query URL (``/query?q=...``) as given."""
         self._total = None
         return super().first(url, params)
-
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The ``records`` list."""
-        return records_at(page_body(response), "records")
 
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]
@@ -175,6 +164,8 @@ class ODataNextLinkPaginator(Paginator):
         count_cap: counts at or above this are capped by the server and not verified.
     """
 
+    records_key = "value"
+
     def __init__(self, count_key: str = "@odata.count", count_cap: int = 5000) -> None:
         self.count_key, self.count_cap = count_key, count_cap
         self._count: int | None = None
@@ -183,10 +174,6 @@ class ODataNextLinkPaginator(Paginator):
         """The collection URL as given (send ``Prefer: odata.maxpagesize`` via headers)."""
         self._count = None
         return super().first(url, params)
-
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The ``value`` list."""
-        return records_at(page_body(response), "value")
 
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]

@@ -19,7 +19,6 @@ from connectors.http.pagination.base import (
     as_int,
     dig,
     page_body,
-    records_at,
 )
 
 
@@ -59,10 +58,6 @@ class PageNumberPaginator(Paginator):
         self._total_pages = self._total = None
         query = {**(params or {}), self.page_param: self.start, self.size_param: self.page_size}
         return PageRequest(url, query)
-
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The page's records (none for HTTP 204)."""
-        return records_at(page_body(response), self.records_key)
 
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]
@@ -131,12 +126,6 @@ class OffsetPaginator(Paginator):
         self._read = 0
         query = {**(params or {}), self.offset_param: self.start, self.limit_param: self.page_size}
         return PageRequest(url, query)
-
-    def records(self, response: httpx.Response) -> list[Any]:
-        """The page's rows (none for an `empty_statuses` response)."""
-        if response.status_code in self.expect:
-            return []
-        return records_at(page_body(response), self.records_key)
 
     def next(
         self, request: PageRequest, response: httpx.Response, records: list[Any]
