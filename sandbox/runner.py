@@ -20,16 +20,14 @@ from types import TracebackType
 
 import uvicorn
 
+from flows.registry import specs
 from sandbox.core import Emulator
 from sandbox.seed import SeedConfig, SeedWorld, build_world
 from sandbox.tls import TlsFiles, ensure_tls
 
-# slug -> "module:Class"; a new system's emulator is one more line here.
-EMULATORS: dict[str, str] = {
-    "shift4shop": "sandbox.shift4shop:Shift4ShopEmulator",
-    "salesforce": "sandbox.salesforce:SalesforceEmulator",
-}
-DEFAULT_PORTS: dict[str, int] = {"shift4shop": 8441, "salesforce": 8442}
+# Every system's emulator and fixed sandbox port come from its SystemSpec (flows.registry).
+EMULATORS: dict[str, str] = {s.slug: s.emulator for s in specs()}
+DEFAULT_PORTS: dict[str, int] = {s.slug: s.sandbox_port for s in specs()}
 STARTUP_TIMEOUT_S = 20.0
 
 

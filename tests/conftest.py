@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from connectors.clock import OFFSET_VARIABLE, offset_for
+
 # Tests never touch a developer's ~/.prefect (nor the demo's .prefect), and never phone home.
 PREFECT_HOME = Path(__file__).resolve().parents[1] / ".prefect" / "tests"
 PREFECT_HOME.mkdir(parents=True, exist_ok=True)
@@ -17,12 +19,16 @@ os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 
+# A fixed anchor: the 90 seeded days cross the 2026-11-01 DST change in New York. The business
+# clock (connectors.clock) runs from that day on, whatever today's date is, so no test depends on
+# the wall clock; child processes (Prefect servers, workers) inherit the same offset.
+ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+CLOCK_START = ANCHOR + dt.timedelta(hours=1)
+os.environ[OFFSET_VARIABLE] = offset_for(CLOCK_START)
+
 from connectors.state import StateStore  # noqa: E402 - after PREFECT_HOME is set
 from sandbox.runner import Sandbox  # noqa: E402
 from sandbox.seed import SeedConfig  # noqa: E402
-
-# A fixed anchor: the 90 seeded days cross the 2026-11-01 DST change in New York.
-ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="session")

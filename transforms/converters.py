@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,10 +41,92 @@ def _truncate(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
 
 
 def _number(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
-    """Decimal (or Money) → JSON number; `arg` = decimal places to round to (default 2)."""
+    """Decimal (or Money) rounded to `arg` places (default 2), still a Decimal: money and
+    quantities never become floats (the JSON encoder writes their exact digits)."""
+    if isinstance(value, float):
+        raise ValueError(f"{value!r} is a float: money and quantities must be Decimal")
     amount = value.amount if isinstance(value, Money) else Decimal(str(value))
     places = int(arg) if arg else 2
-    return float(round(amount, places))
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def _decimal(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """A number as it came (JSON number, text) → Decimal, exactly (a float's shortest repr)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    return Decimal(repr(value) if isinstance(value, float) else str(value))
+
+
+def _date_utc(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """`YYYY-MM-DD` (a back office's date) → midnight of that day, aware UTC."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    day = dt.date.fromisoformat(str(value)[:10])
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _datetime(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """An ISO 8601 timestamp (Salesforce `2026-11-01T10:00:00.000+0000`) → aware UTC."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    text = str(value).replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def _lines(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """A multi-line street → line `arg` (1-based) of it, or None."""
+    parts = [p.strip() for p in str(value).splitlines() if p.strip()]
+    index = int(arg or "1") - 1
+    return parts[index] if index < len(parts) else None
+
+
+def _html(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """HTML → plain text (tags dropped, entities decoded, whitespace collapsed)."""
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(value))).split()) or None
+
+
+def _paid(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """Payments → what was paid: succeeded sales and captures minus refunds (a Decimal)."""
+    total = Decimal("0")
+    for p in value or ():
+        if p.status.value != "succeeded":
+            continue
+        if p.kind.value in ("sale", "capture"):
+            total += p.amount.amount
+        elif p.kind.value == "refund":
+            total -= p.amount.amount
+    return total
+
+
+def _payment_state(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """Payments → unpaid | authorized | paid | partially_refunded | refunded."""
+    done = [p for p in value or () if p.status.value == "succeeded"]
+    kinds = {p.kind.value for p in done}
+    paid = _paid(done, None, ctx)
+    if "refund" in kinds:
+        return "refunded" if paid <= 0 else "partially_refunded"
+    if kinds & {"sale", "capture"}:
+        return "paid"
+    return "authorized" if "authorization" in kinds else "unpaid"
+
+
+def _last_reference(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """Payments → the gateway reference of the last succeeded one."""
+    refs = [p.reference for p in value or () if p.status.value == "succeeded" and p.reference]
+    return refs[-1] if refs else None
+
+
+def _join(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """A list of texts → one text joined by `arg` (default ", "), None when empty."""
+    items = [str(v) for v in value or () if v]
+    return (arg if arg is not None else ", ").join(items) or None
 
 
 def _local_date(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
@@ -68,7 +150,22 @@ def _street(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
     return "\n".join(p for p in (value.line1, value.line2) if p) or None
 
 
+def _us_date(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """Aware datetime → `mm/dd/yyyy` in `ctx["timezone"]` (Shift4Shop's ShipmentShippedDate)."""
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"us_date needs a datetime, got {type(value).__name__}")
+    zone = ZoneInfo(str(ctx.get("timezone") or "UTC"))
+    return value.astimezone(zone).strftime("%m/%d/%Y")
+
+
+def _negate(value: Any, arg: str | None, ctx: Mapping[str, Any]) -> Any:
+    """A flag → its opposite (`active` → `Hide`)."""
+    return not bool(value)
+
+
 CONVERTERS: dict[str, Converter] = {
+    "us_date": _us_date,
+    "negate": _negate,
     "str": _str,
     "strip": _strip,
     "upper": _upper,
@@ -78,6 +175,15 @@ CONVERTERS: dict[str, Converter] = {
     "local_date": _local_date,
     "iso_datetime": _iso_datetime,
     "street": _street,
+    "decimal": _decimal,
+    "date_utc": _date_utc,
+    "datetime": _datetime,
+    "line": _lines,
+    "html_text": _html,
+    "paid": _paid,
+    "payment_state": _payment_state,
+    "last_reference": _last_reference,
+    "join": _join,
 }
 
 

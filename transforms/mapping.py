@@ -23,7 +23,13 @@ Field semantics:
   table of the mapping (`_default` is the fallback entry; no entry and no fallback is an error).
 * `required` — `None` after all of the above raises `MappingError` naming the field.
 * `owner` / `only_on_create` — a field owned by the target system (`owner: <target slug>`) or
-  marked `only_on_create` is written when the record is created and never overwritten.
+  marked `only_on_create` is written when the record is created and never overwritten. Each
+  direction has its own mapping file (`<target>/<what>.yaml`), so ownership is per direction.
+
+A target field with dots (`SKUInfo.Price`) is written nested (`{"SKUInfo": {"Price": ...}}`).
+The same engine decodes: a mapping whose targets are canonical paths (`billing_address.city`)
+applied to a raw record (a dict) gives the nested dict a canonical model validates
+(`decode_with`). `fingerprint` hashes a mapping, so a changed mapping rewrites what it shaped.
 
 Mappings are validated when loaded, so a typo in a YAML file fails at start, not mid-run.
 """
@@ -70,6 +76,7 @@ class FieldRule(BaseModel):
     default: Any = None
     convert: tuple[str, ...] = ()
     lookup: str | None = None
+    lookup_ci: bool = False  # match lookup keys case-insensitively (labels typed by people)
     required: bool = False
     owner: str | None = None
     only_on_create: bool = False
@@ -152,6 +159,9 @@ def _value(
     if rule.lookup and value is not None:
         table = mapping.tables[rule.lookup]
         key = str(getattr(value, "value", value))
+        if rule.lookup_ci:
+            table = {str(k).casefold(): v for k, v in table.items()}
+            key = key.casefold()
         if key not in table and "_default" not in table:
             raise MappingError(
                 mapping.name or mapping.object,
@@ -163,12 +173,56 @@ def _value(
     return value
 
 
+class Symbolic(dict[str, Any]):
+    """A context whose values are stable placeholders (`<account_id>`) unless given: hashing
+    what a payload *would* be before the loader resolved the ids it needs. Settings that shape
+    values (a time zone) are passed for real: `Symbolic(timezone="Europe/Berlin")`."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key) if dict.__contains__(self, key) else f"<{key}>"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"a.b": 1, "c": 2}` → `{"a": {"b": 1}, "c": 2}`."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def fingerprint(*mappings: FieldMapping) -> str:
+    """A stable hash of mappings (fields, tables, converters): changes when a mapping does."""
+    import hashlib
+    import json
+
+    data = [m.model_dump(mode="json", by_alias=True) for m in mappings]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def decode_with(mapping: FieldMapping, raw: Any, ctx: Mapping[str, Any] | None = None) -> dict[
+    str, Any
+]:
+    """Apply a decode mapping (targets are canonical paths) and nest the result."""
+    return nest(apply(mapping, raw, ctx=ctx, nested=False))
+
+
 def apply(
     mapping: FieldMapping,
     record: Any,
     *,
     creating: bool = True,
     ctx: Mapping[str, Any] | None = None,
+    nested: bool = True,
 ) -> dict[str, Any]:
     """Map `record` to a payload dict of the target system.
 
@@ -181,7 +235,7 @@ def apply(
     Raises:
         MappingError: a required field is empty, a lookup has no entry, or a converter failed.
     """
-    ctx = ctx or {}
+    ctx = ctx if ctx is not None else {}
     payload: dict[str, Any] = {}
     for target, rule in mapping.fields.items():
         if not creating and not mapping.written_on_update(target):
@@ -194,7 +248,7 @@ def apply(
                 )
             continue
         payload[target] = value
-    return payload
+    return nest(payload) if nested and any("." in k for k in payload) else payload
 
 
 def _read_yaml(relative: str) -> Any:

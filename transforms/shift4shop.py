@@ -44,11 +44,15 @@ PAYMENT_KINDS = {
     "sale": "sale",
     "authorize": "authorization",
     "authorization": "authorization",
+    "auth": "authorization",
     "capture": "capture",
     "refund": "refund",
     "credit": "refund",
     "void": "void",
 }
+# Assumption (undocumented): a transaction failed when the gateway's response says so; every
+# other recorded transaction succeeded (stores record declined attempts with such a text).
+FAILED_RESPONSES = ("declined", "error", "failed", "denied")
 
 
 class DecodeError(ValueError):
@@ -143,6 +147,46 @@ def _shipped_at(value: str | None, zone: ZoneInfo) -> dt.datetime | None:
     return _utc(dt.datetime.strptime(value, "%m/%d/%Y"), zone)
 
 
+def _payment_status(t: raw.Transaction) -> str:
+    text = (t.transaction_response_text or "").lower()
+    return "failed" if any(word in text for word in FAILED_RESPONSES) else "succeeded"
+
+
+def _payment(o: raw.Order, t: raw.Transaction, zone: ZoneInfo, currency: str) -> dict[str, Any]:
+    return {
+        "ref": {"system": SYSTEM, "entity": "payment", "id": f"{o.order_id}-{t.transaction_index_id}"},
+        "amount": {"amount": t.transaction_amount, "currency": currency},
+        "kind": PAYMENT_KINDS.get((t.transaction_type or "sale").strip().lower(), "sale"),
+        "status": _payment_status(t),
+        "gateway": str(t.transaction_gateway_id) if t.transaction_gateway_id else None,
+        "method": t.transaction_method,
+        "reference": t.transaction_id,
+        "processed_at": _utc(t.transaction_date_time, zone),
+    }
+
+
+def _shipment(o: raw.Order, s: raw.Shipment, zone: ZoneInfo, currency: str) -> dict[str, Any]:
+    lines = [
+        {"sku": i.item_id, "quantity": i.item_quantity,
+         "line": {"system": SYSTEM, "entity": "order_line", "id": f"{o.order_id}-{i.item_index_id}"}}
+        for i in o.order_item_list
+        if i.item_shipment_id == s.shipment_id and i.item_id and i.item_quantity > 0
+    ]
+    return {
+        "ref": {"system": SYSTEM, "entity": "shipment", "id": f"{o.order_id}-{s.shipment_id}"},
+        "service": s.shipment_method_name,
+        "tracking_number": s.shipment_tracking_code or None,
+        "shipped_at": _shipped_at(s.shipment_shipped_date, zone),
+        "address": _ship_to(s),
+        "cost": {"amount": s.shipment_cost, "currency": currency},
+        "lines": lines,
+    }
+
+
+def _coupons(o: raw.Order) -> list[str]:
+    return list(dict.fromkeys(p.coupon for p in o.promotion_list if p.coupon))
+
+
 def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
     def money(amount: Decimal) -> dict[str, Any]:
         return {"amount": amount, "currency": currency}
@@ -187,29 +231,10 @@ def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
         "shipping": money(sum((s.shipment_cost for s in o.shipment_list), Decimal("0"))),
         "tax": money(o.sales_tax + o.sales_tax2 + o.sales_tax3),
         "discount": money(o.order_discount),
+        "coupons": _coupons(o),
         "total": money(o.order_amount),
-        "payments": [
-            {
-                "ref": ref("payment", f"{o.order_id}-{t.transaction_index_id}"),
-                "amount": money(t.transaction_amount),
-                "kind": PAYMENT_KINDS.get((t.transaction_type or "sale").lower(), "sale"),
-                "method": t.transaction_method,
-                "reference": t.transaction_id,
-                "processed_at": _utc(t.transaction_date_time, zone),
-            }
-            for t in o.transaction_list
-        ],
-        "shipments": [
-            {
-                "ref": ref("shipment", f"{o.order_id}-{s.shipment_id}"),
-                "method": s.shipment_method_name,
-                "tracking_number": s.shipment_tracking_code,
-                "shipped_at": _shipped_at(s.shipment_shipped_date, zone),
-                "address": _ship_to(s),
-                "cost": money(s.shipment_cost),
-            }
-            for s in o.shipment_list
-        ],
+        "payments": [_payment(o, t, zone, currency) for t in o.transaction_list],
+        "shipments": [_shipment(o, s, zone, currency) for s in o.shipment_list],
         "note": o.customer_comments,
     }
 
@@ -241,30 +266,48 @@ def decode_order(order: raw.Order, *, timezone: str, currency: str) -> Order:
         raise DecodeError(record, f"{record}: {exc}") from None
 
 
-def decode_customer(customer: raw.Customer, *, timezone: str) -> Customer:
-    """A Shift4Shop customer account as a canonical `Customer`."""
+def _customer_address(c: raw.Customer, kind: str) -> dict[str, Any] | None:
+    get = lambda name: getattr(c, f"{kind}_{name}")  # noqa: E731
+    data = {
+        "first_name": get("first_name"),
+        "last_name": get("last_name"),
+        "company": get("company"),
+        "line1": get("address1"),
+        "line2": get("address2"),
+        "city": get("city"),
+        "region": get("state"),
+        "postal_code": get("zip_code"),
+        "country": get("country"),
+        "phone": get("phone_number"),
+    }
+    return data if any(v for v in data.values()) else None
+
+
+def customer_data(customer: raw.Customer) -> dict[str, Any]:
+    """The canonical fields of a Shift4Shop customer account (without the ref)."""
+    return {
+        "email": customer.email,
+        "first_name": customer.billing_first_name,
+        "last_name": customer.billing_last_name,
+        "company": customer.billing_company,
+        "phone": customer.billing_phone_number,
+        "is_guest": False,
+        "billing_address": _customer_address(customer, "billing"),
+        "shipping_address": _customer_address(customer, "shipping"),
+        "customer_group": str(customer.customer_group_id) if customer.customer_group_id else None,
+        "tax_exempt": customer.non_taxable,
+    }
+
+
+def decode_customer(customer: raw.Customer, *, timezone: str = "UTC") -> Customer:
+    """A Shift4Shop customer account as a canonical `Customer`.
+
+    The Customer object carries no LastUpdate (capture and schema), so `updated_at` is None.
+    """
     record = f"{SYSTEM}:customer:{customer.customer_id}"
     try:
-        return Customer(
-            ref=customer_ref(customer.customer_id, customer.email),
-            email=customer.email,
-            first_name=customer.billing_first_name,
-            last_name=customer.billing_last_name,
-            company=customer.billing_company,
-            phone=customer.billing_phone_number,
-            is_guest=False,
-            billing_address=Address(
-                first_name=customer.billing_first_name,
-                last_name=customer.billing_last_name,
-                company=customer.billing_company,
-                line1=customer.billing_address1,
-                line2=customer.billing_address2,
-                city=customer.billing_city,
-                region=customer.billing_state,
-                postal_code=customer.billing_zip_code,
-                country=customer.billing_country,
-                phone=customer.billing_phone_number,
-            ),
+        return Customer.model_validate(
+            {"ref": customer_ref(customer.customer_id, customer.email), **customer_data(customer)}
         )
     except ValidationError as exc:
         raise DecodeError(record, describe_validation_error(exc, record)) from None

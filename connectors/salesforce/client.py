@@ -184,6 +184,29 @@ class SalesforceClient(ConnectorClient):
 
         return self.call(run)
 
+    def query_page(
+        self, soql: str, cursor: str | None = None, *, include_deleted: bool = False
+    ) -> tuple[list[dict[str, Any]], str | None, int]:
+        """One page of a query: its records, the cursor of the next page (None at the end),
+        and the query's `totalSize`. `cursor` is the `nextRecordsUrl` a previous page gave.
+
+        Raises:
+            IncompletePaginationError: the org says there is more but gives no locator.
+        """
+
+        def run(sf: Salesforce) -> dict[str, Any]:
+            if cursor:
+                page: dict[str, Any] = sf.query_more(cursor, identifier_is_url=True)
+            else:
+                page = sf.query(soql, include_deleted=include_deleted)
+            return page
+
+        page = self.call(run)
+        nxt = None if page["done"] else page.get("nextRecordsUrl")
+        if not page["done"] and not nxt:
+            raise IncompletePaginationError("done is false but nextRecordsUrl is missing")
+        return list(page["records"]), nxt, int(page["totalSize"])
+
     def restful(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
         """A REST call relative to `/services/data/vXX.X/` (errors translated)."""
         return self.call(lambda sf: sf.restful(path, method=method, **kwargs))

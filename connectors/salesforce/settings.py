@@ -34,9 +34,27 @@ class SalesforceSettings(ConnectionSettings):
         description="stop a run cleanly when less than this share of the daily API quota is left",
     )
     timezone: str = Field(default="UTC", description="business time zone for order dates")
+    currency: str = Field(default="USD", description="the org's currency (list prices)")
     order_status_map: dict[str, str] = Field(
         default_factory=dict,
-        description="JSON overriding entries of mappings/salesforce/order_status.yaml",
+        description="JSON overriding entries of `tables.status` in mappings/salesforce/order.yaml",
+    )
+    bulk_min_records: int | None = Field(
+        default=None,
+        ge=1,
+        description="use Bulk API 2.0 for a load expected to write at least this many records "
+        "(default: whenever jobs cost fewer calls than packed composite requests)",
+    )
+    bulk_poll_s: float = Field(default=2.0, gt=0, description="wait between Bulk job polls")
+    payment_object: bool = Field(
+        default=False,
+        description="also write each payment as a Storebridge_Payment__c under its Order",
+    )
+    safety_stock: float | None = Field(
+        default=None, ge=0, description="units kept back from the store (inventory use case)"
+    )
+    stock_locations: list[str] | None = Field(
+        default=None, description="JSON list of the locations whose stock a store may sell"
     )
 
     @field_validator("private_key_file")

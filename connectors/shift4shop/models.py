@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
 
 
@@ -46,6 +46,7 @@ class OrderItem(Raw):
     item_option_price: Decimal = Decimal("0")
     item_description: str | None = None
     item_date_added: dt.datetime | None = None
+    item_shipment_id: int | None = None
 
 
 class Shipment(Raw):
@@ -65,6 +66,8 @@ class Shipment(Raw):
     shipment_shipped_date: str | None = None  # "mm/dd/yyyy"
     shipment_cost: Decimal = Decimal("0")
     shipment_order_status: int | None = None
+    shipment_method_id: int | None = None
+    shipment_internal_comment: str | None = None
 
 
 class Transaction(Raw):
@@ -75,6 +78,17 @@ class Transaction(Raw):
     transaction_method: str | None = None
     transaction_amount: Decimal = Decimal("0")
     transaction_approval: str | None = None
+    transaction_reference: str | None = None
+    transaction_gateway_id: int | None = None
+    transaction_response_text: str | None = None
+    transaction_response_code: str | None = None
+    transaction_captured: int | None = None
+
+
+class Promotion(Raw):
+    promotion_name: str | None = None
+    coupon: str | None = None
+    discount: Decimal = Decimal("0")
 
 
 class Order(Raw):
@@ -100,7 +114,10 @@ class Order(Raw):
     order_item_list: list[OrderItem] = []
     shipment_list: list[Shipment] = []
     transaction_list: list[Transaction] = []
+    promotion_list: list[Promotion] = []
     order_discount: Decimal = Decimal("0")
+    order_discount_coupon: Decimal = Decimal("0")
+    order_discount_promotion: Decimal = Decimal("0")
     sales_tax: Decimal = Decimal("0")
     sales_tax2: Decimal = Decimal("0")
     sales_tax3: Decimal = Decimal("0")
@@ -116,17 +133,30 @@ class Order(Raw):
 
 class SkuInfo(Raw):
     catalog_id: int
-    sku: str | None = None
+    sku: str | None = Field(default=None, alias="SKU")
     name: str | None = None
     cost: Decimal | None = None
     price: Decimal | None = None
     stock: Decimal | None = None
 
 
+class AdvancedOption(Raw):
+    advanced_option_code: str
+    advanced_option_sufix: str | None = None  # the variant's SKU ("Sufix" sic, as the API)
+    advanced_option_name: str | None = None
+    advanced_option_price: Decimal | None = None
+    advanced_option_stock: Decimal | None = None
+    advanced_option_gtin: str | None = Field(default=None, alias="AdvancedOptionGTIN")
+
+
 class Product(Raw):
-    sku_info: SkuInfo
+    sku_info: SkuInfo = Field(alias="SKUInfo")
     hide: bool = False
     last_update: dt.datetime | None = None
+    description: str | None = None
+    gtin: str | None = Field(default=None, alias="GTIN")
+    weight: Decimal | None = None
+    advanced_option_list: list[AdvancedOption] = []
 
 
 class Customer(Raw):
@@ -142,4 +172,16 @@ class Customer(Raw):
     billing_zip_code: str | None = None
     billing_country: str | None = None
     billing_phone_number: str | None = None
+    shipping_first_name: str | None = None
+    shipping_last_name: str | None = None
+    shipping_company: str | None = None
+    shipping_address1: str | None = None
+    shipping_address2: str | None = None
+    shipping_city: str | None = None
+    shipping_state: str | None = None
+    shipping_zip_code: str | None = None
+    shipping_country: str | None = None
+    shipping_phone_number: str | None = None
+    customer_group_id: int = Field(default=0, alias="CustomerGroupID")
+    non_taxable: bool = False
     enabled: bool = True

@@ -6,6 +6,7 @@ schema is managed by Alembic (`StateStore.upgrade`). See `StateStore` for the op
 
 from __future__ import annotations
 
+from connectors.state.batch import BatchCounts, BatchRecord
 from connectors.state.deadletters import UNSET
 from connectors.state.records import (
     Binding,
@@ -16,6 +17,8 @@ from connectors.state.records import (
     DeadLetterStatus,
     InboxEvent,
     InboxStatus,
+    RoutedEvent,
+    Subscription,
     Window,
 )
 from connectors.state.schema import head_revision
@@ -25,6 +28,10 @@ from connectors.state.xref import unchanged
 
 __all__ = [
     "UNSET",
+    "BatchCounts",
+    "BatchRecord",
+    "RoutedEvent",
+    "Subscription",
     "BindRequest",
     "Binding",
     "DeadLetter",

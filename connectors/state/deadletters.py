@@ -51,6 +51,13 @@ def redact(payload: Any) -> Any:
     return json.loads(json.dumps(redacted, default=str))
 
 
+def redact_message(message: str) -> str:
+    """`message` with e-mail addresses, phone and card numbers and tokens masked."""
+    from connectors.http.redaction import redact_text
+
+    return redact_text(message)
+
+
 def _dead_letter(row: DeadLetterRow) -> DeadLetter:
     return to_record(DeadLetter, row, status=DeadLetterStatus)
 
@@ -86,13 +93,21 @@ class DeadLetterStore(StoreBase):
             The open dead letter of the record (``attempts`` counts its failures).
         """
         key = {"flow": flow, "system": system, "entity": entity, "external_id": external_id}
+        fields = {"error_class": error_class, "message": message, "payload": payload}
+        return self._write(lambda session: self._add_dead_letter(session, key, fields, flow_run_id))
+
+    def _add_dead_letter(
+        self, session: Session, key: dict[str, str], fields: dict[str, Any], run_id: str | None
+    ) -> DeadLetter:
+        """Insert (or count one more failure of) the open dead letter of `key`, in `session`."""
         now = utcnow()
         stmt = self._insert(DeadLetterRow).values(
             **key,
-            error_class=error_class,
-            message=message,
-            payload=redact(payload),
-            flow_run_id=flow_run_id,
+            error_class=fields["error_class"],
+            # Messages name records and fields; personal data in them is masked like payloads.
+            message=redact_message(fields["message"]),
+            payload=redact(fields["payload"]),
+            flow_run_id=run_id,
             attempts=1,
             status=DeadLetterStatus.OPEN.value,
             created_at=now,
@@ -111,16 +126,12 @@ class DeadLetterStore(StoreBase):
                 "updated_at": stmt.excluded.updated_at,
             },
         )
-
-        def work(session: Session) -> DeadLetter:
-            self._reopen_replayed(session, key)
-            session.execute(stmt)
-            row = session.scalars(
-                select(DeadLetterRow).filter_by(**key, status=DeadLetterStatus.OPEN.value)
-            ).one()
-            return _dead_letter(row)
-
-        return self._write(work)
+        self._reopen_replayed(session, key)
+        session.execute(stmt)
+        row = session.scalars(
+            select(DeadLetterRow).filter_by(**key, status=DeadLetterStatus.OPEN.value)
+        ).one()
+        return _dead_letter(row)
 
     def _reopen_replayed(self, session: Session, key: dict[str, str]) -> None:
         """Turn the latest REPLAYED dead letter of the record back to OPEN, if none is open."""
@@ -219,21 +230,26 @@ class DeadLetterStore(StoreBase):
         ids = unique(external_ids)
 
         def work(session: Session) -> int:
-            resolved = 0
-            for part in chunks(ids):
-                resolved += self._rowcount(
-                    session,
-                    update(DeadLetterRow)
-                    .filter_by(flow=flow, system=system, entity=entity)
-                    .where(
-                        DeadLetterRow.external_id.in_(part),
-                        DeadLetterRow.status.in_(UNRESOLVED),
-                    )
-                    .values(status=DeadLetterStatus.RESOLVED.value, updated_at=utcnow()),
-                )
-            return resolved
+            return self._resolve_open(session, flow, system, entity, ids)
 
         return self._write(work) if ids else 0
+
+    def _resolve_open(
+        self, session: Session, flow: str, system: str, entity: str, ids: list[str]
+    ) -> int:
+        resolved = 0
+        for part in chunks(ids):
+            resolved += self._rowcount(
+                session,
+                update(DeadLetterRow)
+                .filter_by(flow=flow, system=system, entity=entity)
+                .where(
+                    DeadLetterRow.external_id.in_(part),
+                    DeadLetterRow.status.in_(UNRESOLVED),
+                )
+                .values(status=DeadLetterStatus.RESOLVED.value, updated_at=utcnow()),
+            )
+        return resolved
 
     def dead_letter_counts(self, flow: str | None = None) -> dict[str, int]:
         """Number of dead letters per status (every status present, zero included)."""

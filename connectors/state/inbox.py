@@ -1,10 +1,11 @@
-"""The webhook inbox, table ``inbox``: events are stored here before the gateway answers 2xx.
+"""The webhook inbox: events stored before the gateway answers 2xx, routed to subscribers.
 
-Duplicate deliveries collapse on the unique ``delivery_key``. Runs drain the inbox in batches:
-`claim_events` hands each pending event to exactly one claimer, and `requeue_stale` gives events
-of crashed or never-started runs back to the next one.
-
-Status flow: pending → dispatched (a run was requested) → processing (claimed) → done | failed.
+Table ``inbox`` holds each delivery once (duplicates collapse on the unique ``delivery_key``);
+table ``inbox_routes`` holds one route per subscribed (use case, target), and the routes carry the
+life cycle: pending → dispatched (a run was requested) → processing (claimed by a run) → done |
+failed. A run claims only the routes of its own (use case, source, target), so an order event is
+never read by the customer sync, and two back offices fed by one store each see every event once.
+`requeue_stale` gives routes of crashed or never-started runs back to the next one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.state.base import StoreBase, chunks, ensure_utc, to_record, unique
-from connectors.state.models import InboxRow, utcnow
-from connectors.state.records import InboxEvent, InboxStatus
+from connectors.state.models import InboxRouteRow, InboxRow, utcnow
+from connectors.state.records import InboxEvent, InboxStatus, RoutedEvent, Subscription
 
 CLAIMABLE = (InboxStatus.PENDING.value, InboxStatus.DISPATCHED.value)
 IN_FLIGHT = (InboxStatus.DISPATCHED.value, InboxStatus.PROCESSING.value)
@@ -27,6 +28,25 @@ CLAIM_ROUNDS = 5  # a claimer that lost every candidate to another one looks aga
 
 def _event(row: InboxRow) -> InboxEvent:
     return to_record(InboxEvent, row, status=InboxStatus)
+
+
+def _routed(route: InboxRouteRow, event: InboxRow) -> RoutedEvent:
+    return RoutedEvent(
+        route_id=route.id,
+        event_id=event.id,
+        source=event.source,
+        topic=event.topic,
+        resource_id=event.resource_id,
+        payload=event.payload,
+        use_case=route.use_case,
+        target=route.target,
+        status=InboxStatus(route.status),
+        attempts=route.attempts,
+        flow_run_id=route.flow_run_id,
+        last_error=route.last_error,
+        received_at=event.received_at,
+        updated_at=route.updated_at,
+    )
 
 
 class InboxStore(StoreBase):
@@ -39,20 +59,45 @@ class InboxStore(StoreBase):
         topic: str,
         resource_id: str | None,
         payload: Any = None,
+        routes: Sequence[tuple[str, str]] = (),
     ) -> tuple[InboxEvent, bool]:
-        """Store a received delivery unless the same delivery is already stored (race-safe).
+        """Store a received delivery once, with a route per subscribed (use case, target).
 
         Args:
             source: system slug of the sender, e.g. ``bigcommerce``.
             delivery_key: unique key of the delivery (the gateway's delivery hash).
-            topic: event topic, e.g. ``store/order/created``.
+            topic: the canonical entity the event is about, e.g. ``order``.
             resource_id: id of the record the event is about, if any.
-            payload: the event body, already redacted by the caller (JSON-serialisable).
+            payload: the validated event fields (no personal data; JSON-serialisable).
+            routes: (use case, target) pairs subscribed to (source, topic).
 
         Returns:
             ``(event, created)``; `created` is False for a duplicate delivery, which returns the
-            row stored first.
+            row stored first (routes a duplicate names that the first one did not are added).
         """
+        return self.add_events([(source, delivery_key, topic, resource_id, payload, routes)])[0]
+
+    def add_events(
+        self,
+        events: Sequence[tuple[str, str, str, str | None, Any, Sequence[tuple[str, str]]]],
+    ) -> list[tuple[InboxEvent, bool]]:
+        """`add_event` for many deliveries in one transaction (one commit for a burst)."""
+
+        def work(session: Session) -> list[tuple[InboxEvent, bool]]:
+            return [self._add(session, *e) for e in events]
+
+        return self._write(work) if events else []
+
+    def _add(
+        self,
+        session: Session,
+        source: str,
+        delivery_key: str,
+        topic: str,
+        resource_id: str | None,
+        payload: Any,
+        routes: Sequence[tuple[str, str]],
+    ) -> tuple[InboxEvent, bool]:
         now = utcnow()
         stmt = (
             self._insert(InboxRow)
@@ -71,65 +116,83 @@ class InboxStore(StoreBase):
             # RETURNING, not rowcount: PostgreSQL reports -1 when a RETURNING clause is implicit.
             .returning(InboxRow.id)
         )
+        created = session.execute(stmt).first() is not None
+        row = session.scalars(select(InboxRow).filter_by(delivery_key=delivery_key)).one()
+        if routes:
+            insert = self._insert(InboxRouteRow).on_conflict_do_nothing(
+                index_elements=["event_id", "use_case", "target"]
+            )
+            session.execute(
+                insert,
+                [
+                    {
+                        "event_id": row.id,
+                        "source": source,
+                        "use_case": use_case,
+                        "target": target,
+                        "status": InboxStatus.PENDING.value,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for use_case, target in dict.fromkeys(routes)
+                ],
+            )
+        return _event(row), created
 
-        def work(session: Session) -> tuple[InboxEvent, bool]:
-            created = session.execute(stmt).first() is not None
-            row = session.scalars(select(InboxRow).filter_by(delivery_key=delivery_key)).one()
-            return _event(row), created
+    def pending_subscriptions(self) -> list[Subscription]:
+        """Every (use case, source, target) with pending routes, and their route ids (oldest
+        first), for the dispatcher that asks for runs."""
+        query = (
+            select(InboxRouteRow.use_case, InboxRouteRow.source, InboxRouteRow.target,
+                   InboxRouteRow.id)
+            .where(InboxRouteRow.status == InboxStatus.PENDING.value)
+            .order_by(InboxRouteRow.id)
+        )
+        grouped: dict[tuple[str, str, str], list[int]] = {}
+        for use_case, source, target, rid in self._read(lambda s: s.execute(query).all()):
+            grouped.setdefault((use_case, source, target), []).append(rid)
+        return [Subscription(u, s, t, tuple(ids)) for (u, s, t), ids in grouped.items()]
 
-        return self._write(work)
-
-    def pending_events(self, source: str | None = None, limit: int = 1000) -> list[InboxEvent]:
-        """Pending events, oldest first (for the sweeper that asks for runs)."""
-        query = select(InboxRow).where(InboxRow.status == InboxStatus.PENDING.value)
-        if source is not None:
-            query = query.where(InboxRow.source == source)
-        query = query.order_by(InboxRow.id).limit(limit)
-        return self._read(lambda session: [_event(row) for row in session.scalars(query)])
-
-    def mark_dispatched(self, ids: Iterable[int], flow_run_id: str) -> int:
-        """Record that a run was requested for these pending events.
-
-        Returns:
-            How many pending events became dispatched.
-        """
+    def mark_dispatched(self, route_ids: Iterable[int], flow_run_id: str) -> int:
+        """Record that a run was requested for these pending routes; how many changed."""
         return self._set_status(
-            ids,
+            route_ids,
             InboxStatus.DISPATCHED,
             only_from=(InboxStatus.PENDING.value,),
             flow_run_id=flow_run_id,
         )
 
-    def claim_events(self, source: str, claimer: str, *, limit: int = 1000) -> list[InboxEvent]:
-        """Take pending or dispatched events of `source` for processing, atomically.
+    def claim_events(
+        self, use_case: str, source: str, target: str, claimer: str, *, limit: int = 1000
+    ) -> list[RoutedEvent]:
+        """Take pending or dispatched routes of one subscription for processing, atomically.
 
-        Two claimers running at once never receive the same event. Each claimed event gets
+        Two claimers running at once never receive the same route. Each claimed route gets
         status ``processing``, ``flow_run_id=claimer`` and one more attempt.
-
-        Args:
-            source: system slug whose events to take.
-            claimer: the claiming run's id.
-            limit: at most this many events, oldest first.
-
-        Returns:
-            The events this call claimed (empty when none are left).
         """
         for _ in range(CLAIM_ROUNDS):
             claimed, had_candidates = self._write(
-                lambda session: self._claim(session, source, claimer, limit)
+                lambda session: self._claim(session, (use_case, source, target), claimer, limit)
             )
             if claimed or not had_candidates:
                 return claimed
         return []
 
     def _claim(
-        self, session: Session, source: str, claimer: str, limit: int
-    ) -> tuple[list[InboxEvent], bool]:
+        self, session: Session, key: tuple[str, str, str], claimer: str, limit: int
+    ) -> tuple[list[RoutedEvent], bool]:
+        use_case, source, target = key
+        mine = (
+            InboxRouteRow.use_case == use_case,
+            InboxRouteRow.source == source,
+            InboxRouteRow.target == target,
+        )
         candidates = list(
             session.scalars(
-                select(InboxRow.id)
-                .where(InboxRow.source == source, InboxRow.status.in_(CLAIMABLE))
-                .order_by(InboxRow.id)
+                select(InboxRouteRow.id)
+                .where(*mine, InboxRouteRow.status.in_(CLAIMABLE))
+                .order_by(InboxRouteRow.id)
                 .limit(limit)
                 # PostgreSQL: concurrent claimers skip each other's rows instead of waiting.
                 # SQLite renders no FOR UPDATE; its single writer serialises the UPDATE below.
@@ -138,63 +201,66 @@ class InboxStore(StoreBase):
         )
         if not candidates:
             return [], False
-        # The status test in the UPDATE is what makes the claim exclusive: a row another
-        # claimer took since the SELECT no longer matches.
+        # The status test in the UPDATE is what makes the claim exclusive.
         self._rowcount(
             session,
-            update(InboxRow)
-            .where(InboxRow.id.in_(candidates), InboxRow.status.in_(CLAIMABLE))
+            update(InboxRouteRow)
+            .where(InboxRouteRow.id.in_(candidates), InboxRouteRow.status.in_(CLAIMABLE))
             .values(
                 status=InboxStatus.PROCESSING.value,
                 flow_run_id=claimer,
-                attempts=InboxRow.attempts + 1,
+                attempts=InboxRouteRow.attempts + 1,
                 updated_at=utcnow(),
             ),
         )
-        rows = session.scalars(
-            select(InboxRow)
+        rows = session.execute(
+            select(InboxRouteRow, InboxRow)
+            .join(InboxRow, InboxRow.id == InboxRouteRow.event_id)
             .where(
-                InboxRow.id.in_(candidates),
-                InboxRow.flow_run_id == claimer,
-                InboxRow.status == InboxStatus.PROCESSING.value,
+                InboxRouteRow.id.in_(candidates),
+                InboxRouteRow.flow_run_id == claimer,
+                InboxRouteRow.status == InboxStatus.PROCESSING.value,
             )
-            .order_by(InboxRow.id)
-        )
-        return [_event(row) for row in rows], True
+            .order_by(InboxRouteRow.id)
+        ).all()
+        return [_routed(route, event) for route, event in rows], True
 
-    def complete_events(self, ids: Iterable[int]) -> int:
-        """Mark events done. Returns how many rows changed."""
-        return self._set_status(ids, InboxStatus.DONE)
+    def complete_events(self, route_ids: Iterable[int]) -> int:
+        """Mark routes done. Returns how many rows changed."""
+        return self._set_status(route_ids, InboxStatus.DONE)
 
-    def fail_events(self, ids: Iterable[int], error: str) -> int:
-        """Mark events failed with `error` (no secrets: it is shown to operators).
-
-        Returns:
-            How many rows changed.
-        """
-        return self._set_status(ids, InboxStatus.FAILED, last_error=error)
+    def fail_events(self, route_ids: Iterable[int], error: str) -> int:
+        """Mark routes failed with `error` (no secrets: it is shown to operators)."""
+        return self._set_status(route_ids, InboxStatus.FAILED, last_error=error)
 
     def requeue_stale(self, older_than: timedelta, now: datetime | None = None) -> int:
-        """Give dispatched or processing events untouched for `older_than` back to pending.
+        """Give dispatched or processing routes untouched for `older_than` back to pending.
 
         A run that crashed, or was requested but never started, must not strand its events.
-
-        Returns:
-            How many events went back to pending.
         """
         now = utcnow() if now is None else ensure_utc(now, "now")
         stmt = (
-            update(InboxRow)
-            .where(InboxRow.status.in_(IN_FLIGHT), InboxRow.updated_at < now - older_than)
+            update(InboxRouteRow)
+            .where(InboxRouteRow.status.in_(IN_FLIGHT), InboxRouteRow.updated_at < now - older_than)
             .values(status=InboxStatus.PENDING.value, flow_run_id=None, updated_at=now)
         )
         return self._write(lambda session: self._rowcount(session, stmt))
 
+    def routes_of(self, event_id: int) -> list[RoutedEvent]:
+        """Every route of one event (for operators and tests)."""
+        query = (
+            select(InboxRouteRow, InboxRow)
+            .join(InboxRow, InboxRow.id == InboxRouteRow.event_id)
+            .where(InboxRow.id == event_id)
+            .order_by(InboxRouteRow.id)
+        )
+        return self._read(lambda s: [_routed(r, e) for r, e in s.execute(query).all()])
+
     def inbox_counts(self, source: str | None = None) -> dict[str, int]:
-        """Number of events per status (every status present, zero included)."""
-        query = select(InboxRow.status, func.count()).group_by(InboxRow.status)
+        """Number of routes per status (every status present, zero included)."""
+        query = select(InboxRouteRow.status, func.count()).group_by(InboxRouteRow.status)
         if source is not None:
-            query = query.where(InboxRow.source == source)
+            query = query.where(InboxRouteRow.source == source)
         counts = dict.fromkeys((status.value for status in InboxStatus), 0)
         rows = self._read(lambda session: session.execute(query).all())
         counts.update({status: count for status, count in rows})
@@ -213,9 +279,9 @@ class InboxStore(StoreBase):
         def work(session: Session) -> int:
             changed = 0
             for part in chunks(id_list):
-                stmt = update(InboxRow).where(InboxRow.id.in_(part))
+                stmt = update(InboxRouteRow).where(InboxRouteRow.id.in_(part))
                 if only_from is not None:
-                    stmt = stmt.where(InboxRow.status.in_(only_from))
+                    stmt = stmt.where(InboxRouteRow.status.in_(only_from))
                 changed += self._rowcount(
                     session, stmt.values(status=status.value, updated_at=utcnow(), **values)
                 )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -133,6 +134,40 @@ class InboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InboxRouteRow(Base):
+    """One subscriber's copy of an inbox event: a (use case, target) with its own claim."""
+
+    __tablename__ = "inbox_routes"
+    __table_args__ = (
+        UniqueConstraint("event_id", "use_case", "target", name="uq_inbox_routes_event"),
+        CheckConstraint(f"status IN ({INBOX_STATUSES})", name="ck_inbox_routes_status"),
+        Index("ix_inbox_routes_claim", "use_case", "source", "target", "status", "id"),
+        Index("ix_inbox_routes_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("inbox.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))
+    use_case: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    flow_run_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MetaRow(Base):
+    """Small key-value facts of the state database (e.g. its pseudonymisation key)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DeadLetterRow(Base):

@@ -107,6 +107,36 @@ class InboxEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class RoutedEvent:
+    """One subscriber's view of an inbox event: the event and its route's claim."""
+
+    route_id: int
+    event_id: int
+    source: str
+    topic: str
+    resource_id: str | None
+    payload: Any
+    use_case: str
+    target: str
+    status: InboxStatus
+    attempts: int
+    flow_run_id: str | None
+    last_error: str | None
+    received_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A (use case, source, target) with pending routes (what the dispatcher asks runs for)."""
+
+    use_case: str
+    source: str
+    target: str
+    route_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """One record that failed to load, with its (redacted) payload and error."""
 

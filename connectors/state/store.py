@@ -10,14 +10,13 @@ from types import TracebackType
 
 from connectors.settings import load_settings
 from connectors.state import schema
-from connectors.state.deadletters import DeadLetterStore
+from connectors.state.batch import BatchStore
 from connectors.state.inbox import InboxStore
 from connectors.state.settings import StateSettings
 from connectors.state.watermarks import WatermarkStore
-from connectors.state.xref import XrefStore
 
 
-class StateStore(XrefStore, WatermarkStore, InboxStore, DeadLetterStore):
+class StateStore(BatchStore, WatermarkStore, InboxStore):
     """The state database: SQLite file by default, PostgreSQL by URL.
 
     Example:

@@ -1,0 +1,189 @@
+"""Record writes packed to the platform's limits across a whole run (REST API v59.0).
+
+Callers `add` single-record writes (upsert by external id, update by Id, delete) in dependency
+order, each naming the writes it depends on; `flush` packs them into `/composite` requests of up
+to 5 sObject Collections subrequests of up to 200 records each (backoffice-apis.md 1.3), in
+order (`collateSubrequests: false`), so one API call carries up to 1,000 records and a whole
+dependency chain (Account → Contact → Order → OrderItem → status) when the children point at
+their parents by external id. Without `force`, only full requests are sent; the rest waits for
+more writes from later batches (or `flush(force=True)`). `allOrNone` is off: one bad record never
+sinks the others. Results come back per write key, as `SaveResult`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from connectors.http import jsonx
+from connectors.salesforce import resources
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.models import RecordIssue, SaveResult
+
+Op = Literal["upsert", "update", "delete"]
+COMPOSITE_PATH = "composite"
+MAX_COLLECTION_SUBREQUESTS = 5  # per /composite call (query and Collections subrequests)
+
+
+@dataclass
+class Write:
+    """One record write.
+
+    Attributes:
+        key: the caller's token for this write (unique among pending writes).
+        sobject: the object, e.g. ``Order``.
+        op: ``upsert`` (by `ext_field`), ``update`` (the record carries ``Id``) or ``delete``.
+        record: the field values (for delete: ``{"Id": ...}``).
+        ext_field: the external id field of an upsert.
+        stage: writes of a lower stage are sent first (parents before children).
+        after: keys of writes that must be sent before this one (or earlier in the same call).
+    """
+
+    key: Hashable
+    sobject: str
+    op: Op
+    record: Mapping[str, Any]
+    ext_field: str | None = None
+    stage: int = 0
+    after: tuple[Hashable, ...] = ()
+
+    @property
+    def group(self) -> tuple[int, str, str, str]:
+        return (self.stage, self.sobject, self.op, self.ext_field or "")
+
+
+@dataclass
+class _Group:
+    key: tuple[int, str, str, str]
+    writes: list[Write] = field(default_factory=list)
+
+
+def failed_result(code: str, message: str) -> SaveResult:
+    """A SaveResult for a record whose whole subrequest failed."""
+    return SaveResult(success=False, errors=[RecordIssue(statusCode=code, message=message)])
+
+
+class CompositeWriter:
+    """Packs writes into `/composite` calls (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        *,
+        chunk: int = resources.COLLECTION_MAX,
+        subrequests: int = MAX_COLLECTION_SUBREQUESTS,
+    ) -> None:
+        self.client = client
+        self.chunk = chunk
+        self.subrequests = subrequests
+        self._groups: dict[tuple[int, str, str, str], _Group] = {}
+        self._pending: set[Hashable] = set()
+        self.calls = 0
+
+    @property
+    def pending(self) -> int:
+        """Writes not sent yet."""
+        return len(self._pending)
+
+    def add(self, writes: Iterable[Write]) -> None:
+        """Queue writes (nothing is sent until `flush`)."""
+        for w in writes:
+            if w.key in self._pending:
+                raise ValueError(f"write {w.key!r} is already pending")
+            group = self._groups.get(w.group)
+            if group is None:
+                group = self._groups[w.group] = _Group(w.group)
+            group.writes.append(w)
+            self._pending.add(w.key)
+
+    def flush(self, *, force: bool = False, keep: int = 0) -> dict[Hashable, SaveResult]:
+        """Send requests; return the result of every write sent.
+
+        Args:
+            force: also send partly filled requests, until at most `keep` writes are pending.
+            keep: with `force`, stop once this few writes are left (bounded memory without
+                giving up packing).
+        """
+        results: dict[Hashable, SaveResult] = {}
+        while self._pending:
+            slots = self._build(full_only=True)
+            if slots is None and force and len(self._pending) > keep:
+                slots = self._build(full_only=False)
+            if slots is None:
+                break
+            results.update(self._send(slots))
+        return results
+
+    # --- packing ------------------------------------------------------------------------------
+    def _sendable(self, w: Write, included: set[Hashable]) -> bool:
+        return all(d not in self._pending or d in included for d in w.after)
+
+    def _build(self, *, full_only: bool) -> list[tuple[_Group, list[Write]]] | None:
+        slots: list[tuple[_Group, list[Write]]] = []
+        included: set[Hashable] = set()
+        for key in sorted(self._groups):
+            group = self._groups[key]
+            avail = [w for w in group.writes if self._sendable(w, included)]
+            while avail and len(slots) < self.subrequests:
+                take, avail = avail[: self.chunk], avail[self.chunk :]
+                if full_only and len(take) < self.chunk:
+                    break
+                slots.append((group, take))
+                included.update(w.key for w in take)
+            if len(slots) == self.subrequests:
+                break
+        if not slots or (full_only and len(slots) < self.subrequests):
+            return None
+        return slots
+
+    # --- sending ------------------------------------------------------------------------------
+    def _subrequest(self, ref: str, group: _Group, writes: list[Write]) -> dict[str, Any]:
+        _, sobject, op, ext_field = group.key
+        base = f"/services/data/v{self.client.settings.api_version}/{resources.COLLECTIONS_PATH}"
+        if op == "delete":
+            ids = ",".join(str(w.record["Id"]) for w in writes)
+            return {"method": "DELETE", "url": f"{base}?ids={ids}&allOrNone=false",
+                    "referenceId": ref}
+        url = f"{base}/{sobject}/{ext_field}" if op == "upsert" else base
+        records = [{"attributes": {"type": sobject}, **w.record} for w in writes]
+        return {"method": "PATCH", "url": url, "referenceId": ref,
+                "body": {"allOrNone": False, "records": records}}
+
+    def _send(self, slots: list[tuple[_Group, list[Write]]]) -> dict[Hashable, SaveResult]:
+        body = {
+            "allOrNone": False,
+            "collateSubrequests": False,  # parents before children: keep the order
+            "compositeRequest": [self._subrequest(f"r{i}", g, ws) for i, (g, ws) in enumerate(slots)],
+        }
+        for group, writes in slots:
+            sent = {id(w) for w in writes}
+            group.writes = [w for w in group.writes if id(w) not in sent]
+            if not group.writes:
+                del self._groups[group.key]
+            self._pending.difference_update(w.key for w in writes)
+        answer = self.client.restful(
+            COMPOSITE_PATH, method="POST", data=jsonx.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        self.calls += 1
+        responses = {r.get("referenceId"): r for r in (answer or {}).get("compositeResponse", [])}
+        results: dict[Hashable, SaveResult] = {}
+        for i, (_, writes) in enumerate(slots):
+            results.update(_results(responses.get(f"r{i}"), writes))
+        return results
+
+
+def _results(response: Mapping[str, Any] | None, writes: list[Write]) -> dict[Hashable, SaveResult]:
+    """Per-write results of one Collections subrequest (a whole-subrequest error fails all)."""
+    if response is None:
+        return {w.key: failed_result("NO_RESPONSE", "no answer for this subrequest") for w in writes}
+    body = response.get("body")
+    if int(response.get("httpStatusCode", 500)) < 300 and isinstance(body, list) and len(
+        body
+    ) == len(writes):
+        return {w.key: SaveResult.model_validate(r) for w, r in zip(writes, body, strict=True)}
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    code = str(first.get("errorCode") or first.get("statusCode") or response.get("httpStatusCode"))
+    message = str(first.get("message") or body)
+    return {w.key: failed_result(code, message) for w in writes}

@@ -1,0 +1,335 @@
+"""The one sync engine: any use case, any (source, target) pair, as plain functions.
+
+    plan ─► read a page ─► decode + admit ─► skip unchanged ─► validate ─► load (target hooks)
+         ─► record the batch (bindings, dead letters, resolutions: one transaction)
+         ─► next page … ─► finish (deferred writes) ─► inbox routes done ─► watermark ─► summary
+
+It streams: a page is read, loaded and recorded before the next one is read, so a backfill of
+any size runs in bounded memory. A record is written only when the hash of what would be written
+differs from the one bound in xref; it is created (counted "created") only when storebridge never
+wrote it to that target before. Bad rows become dead letters naming the record and field; the
+batch goes on. `flows/sync.py` wraps these steps in Prefect tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from connectors.clock import utcnow
+from connectors.http.redaction import redact_text
+from connectors.records import Failure, Page
+from connectors.state import BatchRecord, BindRequest, StateStore, Window
+from flows import registry
+from flows.ports import (
+    DecodeError,
+    Item,
+    LoadResult,
+    Outcome,
+    Source,
+    Status,
+    Target,
+    Tombstone,
+    failed,
+)
+from flows.usecases import SyncSettings, UseCase
+from transforms.canonical import Entity
+
+Mode = Literal["incremental", "window", "ids", "inbox"]
+DEAD_LETTER_SAMPLE = 100  # dead letters listed in a run summary (all are in the state store)
+
+
+@dataclass
+class Plan:
+    """What one run reads: a window (incremental or backfill), ids, or claimed inbox routes."""
+
+    use_case: UseCase
+    source: str
+    target: str
+    mode: Mode
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    ids: list[str] = field(default_factory=list)
+    window: Window | None = None  # incremental runs commit it after the load
+    route_ids: list[int] = field(default_factory=list)
+
+    @property
+    def stream(self) -> str:
+        return self.use_case.stream(self.source, self.target)
+
+    def describe(self) -> str:
+        if self.since is not None and self.until is not None:
+            return f"{self.since:%Y-%m-%d %H:%M}–{self.until:%Y-%m-%d %H:%M} UTC"
+        return f"{len(self.ids)} id(s)" if self.ids else "nothing to read"
+
+
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{name} needs a time zone (e.g. {value.isoformat()}Z)")
+    return value.astimezone(dt.UTC)
+
+
+def make_plan(
+    use_case: UseCase,
+    state: StateStore,
+    settings: SyncSettings,
+    *,
+    source: str,
+    target: str,
+    window_start: dt.datetime | None = None,
+    window_end: dt.datetime | None = None,
+    ids: Sequence[str] | None = None,
+    from_inbox: bool = False,
+    claimer: str = "",
+    now: dt.datetime | None = None,
+) -> Plan:
+    """Decide what this run reads. Only incremental runs touch the watermark.
+
+    Raises:
+        ValueError: a naive datetime, an end before the start, or an end without a start.
+    """
+    now = now or utcnow()
+    if ids:
+        return Plan(use_case, source, target, "ids", ids=list(dict.fromkeys(str(i) for i in ids)))
+    if from_inbox:
+        routes = state.claim_events(
+            use_case.name, source, target, claimer, limit=settings.inbox_claim_limit
+        )
+        found = [r.resource_id for r in routes if r.resource_id]
+        return Plan(
+            use_case, source, target, "inbox",
+            ids=list(dict.fromkeys(found)), route_ids=[r.route_id for r in routes],
+        )
+    lookback = now - use_case.lookback(settings)
+    if window_end is not None and window_start is None:
+        raise ValueError("window_end needs window_start (a backfill reads a closed window)")
+    if window_start is not None:
+        since = _aware(window_start, "window_start")
+        until = _aware(window_end, "window_end") if window_end else now
+        if until <= since:
+            raise ValueError(f"window_end {until.isoformat()} is not after {since.isoformat()}")
+        return Plan(use_case, source, target, "window", since=since, until=until)
+    window = state.window(
+        use_case.stream(source, target),
+        overlap=dt.timedelta(minutes=settings.overlap_minutes),
+        initial=lookback,
+        until=now,
+    )
+    return Plan(use_case, source, target, "incremental", since=window.since, until=window.until,
+                window=window)
+
+
+def read(source: Source[Any], plan: Plan, cursor: Any) -> Page[Any]:
+    """One page of the plan's raw records (paged to the end by the connector, or it raises)."""
+    if plan.mode in ("ids", "inbox"):
+        return source.read_ids(plan.ids, cursor) if plan.ids else Page()
+    assert plan.since is not None and plan.until is not None
+    return source.read_changed(plan.since, plan.until, cursor)
+
+
+@dataclass
+class Decoded:
+    """A page after decoding and admission: records to load, skips and failures."""
+
+    records: list[Any] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # why each skipped record was left out
+    read: int = 0
+
+
+def decode(source: Source[Any], use_case: UseCase, page: Page[Any]) -> Decoded:
+    """Decode every raw record; apply the use case's filter (the same on every read path)."""
+    out = Decoded(failures=list(page.failures), read=len(page.records) + len(page.failures))
+    for raw in page.records:
+        try:
+            record = source.decode(raw)
+        except Tombstone as gone:
+            out.skipped.append(str(gone))
+            continue
+        except (DecodeError, ValueError) as exc:
+            payload = raw.model_dump(mode="json", by_alias=True) if hasattr(raw, "model_dump") else raw
+            rid = source.external_id(raw)
+            entity = use_case.entity.value
+            message = str(exc) if str(exc).startswith(source.system) else (
+                f"{source.system}:{entity}:{rid}: {exc}")
+            out.failures.append(Failure(source.system, entity, rid, "DecodeError", message, payload))
+            continue
+        reason = use_case.admit(record)
+        if reason is not None:
+            out.skipped.append(reason)
+            continue
+        out.records.append(record)
+    return out
+
+
+def batches(records: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Consecutive batches of at most `size` records."""
+    for start in range(0, len(records), max(size, 1)):
+        yield records[start : start + size]
+
+
+@dataclass
+class BatchReport:
+    """What one batch did (the counts only: records are not kept, memory stays bounded)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    dead_letter_ids: list[int] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: Status, n: int = 1) -> None:
+        self.counts[status.value] = self.counts.get(status.value, 0) + n
+
+
+def prepare(target: Target[Any], state: StateStore, records: Sequence[Any]) -> tuple[
+    list[Item[Any]], list[Outcome]
+]:
+    """Bindings and hashes; unchanged records and those failing the target's rules are done."""
+    items: list[Item[Any]] = []
+    done: list[Outcome] = []
+    by_system: dict[str, list[Any]] = {}
+    for r in records:
+        by_system.setdefault(r.ref.system, []).append(r)
+    for system, group in by_system.items():
+        bound = state.lookup_many(
+            system, target.entity.value, [r.ref.id for r in group], target.system,
+            target.binding_entity,
+        )
+        for r in group:
+            binding = bound.get(r.ref.id)
+            try:
+                h = target.payload_hash(r)
+            except ValueError as exc:  # a mapping cannot shape it (e.g. an unmapped status)
+                done.append(failed(r.ref, "MappingError", str(exc), r.model_dump(mode="json")))
+                continue
+            if binding is not None and binding.payload_hash == h:
+                done.append(Outcome(r.ref, Status.UNCHANGED, binding.target_id, h))
+                continue
+            problem = target.validate(r)
+            if problem is not None:
+                done.append(failed(Item(r, h, binding), "ValidationError", problem))
+                continue
+            items.append(Item(r, h, binding))
+    return items, done
+
+
+def settle(target: Target[Any], outcomes: Sequence[Outcome]) -> (
+    tuple[list[BindRequest], list[Failure], list[tuple[str, str, str]], list[Outcome]]
+):
+    """Bindings, dead letters and resolutions of finished outcomes."""
+    binds: list[BindRequest] = []
+    failures: list[Failure] = []
+    succeeded: list[tuple[str, str, str]] = []
+    final: list[Outcome] = []
+    for o in outcomes:
+        if o.status is Status.FAILED:
+            assert o.failure is not None
+            failures.append(o.failure)
+            final.append(o)
+            continue
+        key = o.ref.id
+        if o.status in (Status.CREATED, Status.UPDATED):
+            if o.target_id is not None:
+                binds.append(
+                    BindRequest(o.ref.system, target.entity.value, key, target.system,
+                                target.binding_entity, o.target_id, o.payload_hash)
+                )
+        binds += o.binds
+        succeeded.append((o.ref.system, o.ref.entity.value, key))
+        final.append(o)
+    return binds, failures, succeeded, final
+
+
+def echo_guards(plan: Plan, outcomes: Sequence[Outcome]) -> list[BindRequest]:
+    """Reverse bindings that make our own writes look unchanged when read back.
+
+    For a use case with `echo`, each written payload is decoded as the target system will
+    present it (its codec), and hashed as the source system's target of that entity would hash
+    it; the next run the other way then sees "unchanged" instead of a change to write back.
+    """
+    entity = plan.use_case.echo
+    if entity is None:
+        return []
+    codec, hasher = _echo_pair(plan.target, plan.source, entity)
+    if codec is None or hasher is None:
+        return []
+    guards = []
+    for o in outcomes:
+        if o.status not in (Status.CREATED, Status.UPDATED) or not o.written or not o.target_id:
+            continue
+        echoed = codec.decode_written(o.written, o.target_id)
+        if echoed is None:
+            continue
+        guards.append(
+            BindRequest(plan.target, entity.value, o.target_id, plan.source,
+                        hasher.binding_entity, o.ref.id, hasher.payload_hash(echoed))
+        )
+    return guards
+
+
+def _echo_pair(target: str, source: str, entity: Entity) -> tuple[Any, Any]:
+    codec_path = registry.spec(target).codecs.get(entity)
+    hasher_path = registry.spec(source).hashers.get(entity)
+    if codec_path is None or hasher_path is None:
+        return None, None
+    return registry.load(codec_path)(), registry.load(hasher_path)()
+
+
+def record(state: StateStore, plan: Plan, target: Target[Any], result: LoadResult,
+           extra: Sequence[Outcome], failures: Sequence[Failure], run_id: str | None,
+           ) -> BatchReport:
+    """Make a batch's outcome durable at once (one transaction) and count it."""
+    outcomes = [*extra, *result.outcomes]
+    binds, dead, succeeded, final = settle(target, outcomes)
+    binds += result.binds + echo_guards(plan, final)
+    dead = [*failures, *dead]
+    counts = state.record_batch(BatchRecord(plan.stream, binds, dead, succeeded, run_id))
+    report = BatchReport(failures=dead, dead_letter_ids=counts.dead_letter_ids,
+                         counters=dict(result.counters))
+    for o in final:
+        report.add(o.status)
+    return report
+
+
+@dataclass
+class RunSummary:
+    """What a run did; shown as artifacts, returned by the flow, printed by the demo."""
+
+    use_case: str
+    source: str
+    target: str
+    mode: str
+    since: str | None
+    until: str | None
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    flow_run_id: str | None = None
+
+    def add(self, report: BatchReport) -> None:
+        self.batches += 1
+        for key in ("created", "updated", "unchanged", "skipped"):
+            setattr(self, key, getattr(self, key) + report.counts.get(key, 0))
+        self.dead_lettered += len(report.failures)
+        for f, dl in zip(report.failures, report.dead_letter_ids, strict=False):
+            if len(self.dead_letters) < DEAD_LETTER_SAMPLE:
+                self.dead_letters.append(
+                    {"id": dl, "record": f.record, "error": f.error_class,
+                     "reason": redact_text(f.message)}
+                )
+        for key, value in report.counters.items():
+            self.counters[key] = self.counters.get(key, 0) + value
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)

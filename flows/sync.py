@@ -1,0 +1,215 @@
+"""The Prefect side of the engine: one flow body for every use case, tasks per page and batch.
+
+Each use case's flow (`flows/order_to_cash.py`, `flows/fulfilment.py`, ...) is a few lines that
+call `run_sync` with its declaration. `run_sync` orchestrates only: it opens the pair's adapters
+(from the registry), plans, then per page: extract (task) → transform (task, pure) → load per
+batch (task: skip unchanged, write, record bindings and dead letters at once), then finish
+(deferred writes), completes the claimed inbox routes, commits the watermark (incremental runs,
+only after every batch) and publishes the run's artifacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from contextlib import ExitStack
+from typing import Any, TypeVar, cast
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import flow_run
+from prefect.states import State
+from prefect.utilities.annotations import quote
+
+from connectors.http import TransientError, all_usage
+from connectors.records import Failure, Page
+from connectors.state import StateStore
+from flows import engine, registry
+from flows.ports import Context, LoadResult, Source, Target
+from flows.registry import Role
+from flows.usecases import UseCase
+
+T = TypeVar("T")
+
+
+def _infrastructure_only(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+    """Prefect retries are for infrastructure: never for record, auth, config or quota errors."""
+    try:
+        state.result()
+    except (TransientError, OSError):
+        return True
+    except Exception:  # any other failure is final for this run
+        return False
+    return False
+
+
+def opaque(value: T) -> T:
+    """`value`, marked so Prefect does not walk it looking for upstream futures.
+
+    Prefect visits every item of task arguments; for thousands of records that costs more than
+    the work itself (bench/order_to_cash.py: 9.1 s → 2.1 s for an unchanged 2,000-order run).
+    """
+    return cast(T, quote(value))
+
+
+TASK_OPTIONS: dict[str, Any] = {
+    "cache_policy": NO_CACHE,
+    "retries": 1,
+    "retry_delay_seconds": 10,
+    "retry_condition_fn": _infrastructure_only,
+    "timeout_seconds": 1800,
+}
+
+
+@task(**TASK_OPTIONS)
+def extract(source: Source[Any], plan: engine.Plan, cursor: Any) -> Page[Any]:
+    """Read one page of the plan's records from the source."""
+    return engine.read(source, plan, cursor)
+
+
+@task(cache_policy=NO_CACHE)
+def transform(source: Source[Any], plan: engine.Plan, page: Page[Any]) -> engine.Decoded:
+    """Decode raw records to canonical ones and apply the use case's filter (pure)."""
+    return engine.decode(source, plan.use_case, page)
+
+
+@task(**TASK_OPTIONS)
+def load(
+    target: Target[Any],
+    state: StateStore,
+    plan: engine.Plan,
+    records: Sequence[Any],
+    failures: Sequence[Failure],
+    run_id: str | None,
+) -> engine.BatchReport:
+    """Write one batch (idempotent: safe to retry), then record its outcome at once."""
+    items, done = engine.prepare(target, state, records)
+    result = target.load(items) if items else LoadResult()
+    return engine.record(state, plan, target, result, done, failures, run_id)
+
+
+@task(**TASK_OPTIONS)
+def finish(
+    target: Target[Any], state: StateStore, plan: engine.Plan, run_id: str | None
+) -> engine.BatchReport:
+    """Write what the target deferred to pack its calls, and record it."""
+    return engine.record(state, plan, target, target.finish(), (), (), run_id)
+
+
+def open_role(slug: str, use_case: UseCase, role: Role, ctx: Context) -> Any:
+    """The adapter of `slug` for the use case's entity in `role`, configured from settings."""
+    return registry.spec(slug).adapter(use_case.entity, role)(ctx)
+
+
+def _calls_since(before: dict[str, dict[str, Any]]) -> dict[str, int]:
+    now = all_usage()
+    return {
+        name: int(snap.get("calls", 0)) - int(before.get(name, {}).get("calls", 0))
+        for name, snap in sorted(now.items())
+        if int(snap.get("calls", 0)) - int(before.get(name, {}).get("calls", 0))
+    }
+
+
+def run_sync(
+    use_case: UseCase,
+    *,
+    source: str,
+    target: str,
+    window_start: dt.datetime | None = None,
+    window_end: dt.datetime | None = None,
+    ids: Sequence[str] | None = None,
+    from_inbox: bool = False,
+) -> dict[str, Any]:
+    """Run `use_case` from `source` to `target` once; returns the run summary as a dict."""
+    logger = get_run_logger()
+    settings = use_case.settings()
+    run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    usage_before = all_usage()
+    with ExitStack() as stack:
+        state = StateStore.from_settings()
+        stack.callback(state.dispose)
+        state.upgrade()
+        src: Source[Any] = open_role(source, use_case, Role.SOURCE,
+                                     Context(state, target, use_case.name))
+        stack.callback(src.close)
+        dst: Target[Any] = open_role(target, use_case, Role.TARGET,
+                                     Context(state, source, use_case.name))
+        stack.callback(dst.close)
+        plan = engine.make_plan(
+            use_case, state, settings, source=source, target=target, window_start=window_start,
+            window_end=window_end, ids=ids, from_inbox=from_inbox, claimer=run_id,
+        )
+        summary = engine.RunSummary(
+            use_case.name, source, target, plan.mode,
+            plan.since.isoformat() if plan.since else None,
+            plan.until.isoformat() if plan.until else None, flow_run_id=run_id,
+        )
+        logger.info("%s %s→%s %s run: %s", use_case.name, source, target, plan.mode,
+                    plan.describe())
+        size = settings.batch_size or use_case.batch_size
+        cursor: Any = None
+        pages = 0
+        seen: set[str] = set()  # a record read twice in one run (overlapping pages) loads once
+        while True:
+            page = extract(opaque(src), plan, opaque(cursor))
+            if pages == 0 and hasattr(dst, "expect"):
+                dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
+            decoded = transform(opaque(src), plan, opaque(page))
+            decoded.records = [r for r in decoded.records if r.ref.key not in seen]
+            seen.update(r.ref.key for r in decoded.records)
+            summary.read += decoded.read
+            summary.skipped += len(decoded.skipped)
+            failures: Sequence[Failure] = decoded.failures
+            chunks = list(engine.batches(decoded.records, size)) or [[]]
+            for chunk in chunks:
+                report = load(opaque(dst), state, plan, opaque(chunk), opaque(failures), run_id)
+                failures = ()
+                summary.add(report)
+            pages += 1
+            logger.info("page %d: read %d, so far created %d, updated %d, unchanged %d, "
+                        "dead-lettered %d", pages, decoded.read, summary.created,
+                        summary.updated, summary.unchanged, summary.dead_lettered)
+            cursor = page.next
+            if cursor is None:
+                break
+        summary.add(finish(opaque(dst), state, plan, run_id))
+        if plan.route_ids:  # every claimed event is now loaded, skipped or dead-lettered
+            state.complete_events(plan.route_ids)
+        if plan.window is not None:  # only after every batch loaded
+            state.commit_window(plan.window, flow_run_id=run_id)
+        summary.api_calls = _calls_since(usage_before)
+        publish(summary)
+        logger.info(
+            "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
+            summary.read, summary.created, summary.updated, summary.unchanged, summary.skipped,
+            summary.dead_lettered,
+        )
+        return summary.as_dict()
+
+
+def publish(summary: engine.RunSummary) -> None:
+    """The run's counts and dead letters as Prefect table artifacts (versioned per pair)."""
+    key = f"{summary.use_case}-{summary.source}-{summary.target}"
+    row: dict[str, Any] = {
+        "mode": summary.mode,
+        "read": summary.read,
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "skipped": summary.skipped,
+        "dead_lettered": summary.dead_lettered,
+    }
+    row |= {f"api_calls_{name}": calls for name, calls in summary.api_calls.items()}
+    create_table_artifact(
+        [row], key=key,
+        description=f"{summary.use_case} {summary.source} → {summary.target}: "
+        f"{summary.since or ''} .. {summary.until or ''}",
+    )
+    if summary.dead_letters:
+        create_table_artifact(
+            summary.dead_letters, key=f"{key}-dead-letters",
+            description="records parked in the dead-letter table (storebridge deadletters list)",
+        )

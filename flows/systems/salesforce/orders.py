@@ -1,0 +1,280 @@
+"""Salesforce as the target of orders: Order, OrderItems and payments (REST API v59.0).
+
+The generic exporter sequence, with Salesforce's rules as its hooks:
+
+1. validate before any write: an e-mail to match the customer by, a status the mapping knows,
+   one active PricebookEntry per SKU (queried in URL-sized chunks, cached for the run);
+2. dependencies first: the customer (`customers.Customers`: linked by e-mail, or created);
+3. map the header (written as Draft: real orgs only create and edit items of Draft orders), the
+   items (existing ones updated by Id, new ones upserted by external id under their Order, items
+   of a changed SKU replaced, removed lines deleted), and the wanted status;
+4. write: every write goes to the session's packer, so one `/composite` call carries up to 1,000
+   records of several orders (customer → order → items → status, children pointing at their
+   parents by external id), or Bulk API 2.0 jobs for large loads;
+5. an order is done when its last write answered. Its status is set in the same packed stream
+   right after its items; if an item was refused after all, the order is set back to Draft and
+   dead-lettered (no half-loaded order stays Activated).
+
+Lost answers are handled as the platform's outcomes say: an OrderItem whose create was applied
+refuses its create-only fields on the retry and is upserted again without them; a delete that
+already happened answers ENTITY_IS_DELETED and counts as done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from connectors.salesforce.bulk import composite_cost, cost
+from connectors.salesforce.models import SaveResult
+from connectors.salesforce.resources import EXTERNAL_ID_FIELD as EXT
+from connectors.salesforce.resources import NOT_UPDATEABLE
+from connectors.salesforce.writer import Write
+from flows.ports import Context, Item, LoadResult, Outcome, failed
+from flows.systems.salesforce.customers import Customers, Resolved
+from flows.systems.salesforce.session import Job, Session, Tracker, slim
+from transforms.canonical import Entity, Order, digest
+from transforms.mapping import MappingError, Symbolic, apply, fingerprint, load_mapping
+
+SF = "salesforce"
+ORDER, ITEM, PAYMENT = "Order", "OrderItem", "Storebridge_Payment__c"
+DRAFT = "Draft"
+ALREADY_DELETED = "ENTITY_IS_DELETED"
+WRITES_PER_ORDER = 5.0  # header, ~2.5 items, status, a share of a customer: for the cost model
+
+
+class OrderHasher:
+    """What an order write sends (pure): header and item update payloads, and the status."""
+
+    binding_entity = ORDER
+
+    def __init__(self, status_overrides: dict[str, str] | None = None,
+                 payment_object: bool = False, timezone: str = "UTC") -> None:
+        self.timezone = timezone
+        self.order = load_mapping("salesforce/order").with_tables(
+            {"status": status_overrides or {}}
+        )
+        self.item = load_mapping("salesforce/order_item")
+        self.payment = load_mapping("salesforce/payment")
+        self.payment_object = payment_object
+        self.fingerprint = fingerprint(self.order, self.item, self.payment) + str(payment_object)
+
+    def status(self, order: Order) -> str:
+        table = self.order.tables["status"]
+        value = table.get(order.status.value, table.get("_default"))
+        if value is None:
+            raise MappingError("salesforce/order", "Status", "status",
+                               f"{order.status.value!r} has no entry in tables.status")
+        return str(value)
+
+    def payload_hash(self, o: Order) -> str:
+        sym = Symbolic(timezone=self.timezone)
+        lines = [(ln.ref.id, ln.sku, apply(self.item, ln, creating=False, ctx=sym))
+                 for ln in o.lines]
+        payments = [apply(self.payment, p, creating=False, ctx=sym) for p in o.payments] if (
+            self.payment_object) else []
+        return digest(self.fingerprint, o.customer.ref.key, apply(self.order, o, creating=False,
+                      ctx=sym), lines, payments, self.status(o))
+
+
+class OrderTarget:
+    """`Target[Order]`: order-to-cash into one Salesforce org (see the module docstring)."""
+
+    system = SF
+    entity = Entity.ORDER
+    binding_entity = ORDER
+
+    def __init__(self, ctx: Context, session: Session | None = None) -> None:
+        self.session = session or Session()
+        settings = self.session.client.settings
+        self.hasher = OrderHasher(settings.order_status_map, settings.payment_object,
+                                  settings.timezone)
+        self.customers = Customers(self.session, ctx.state)
+        self.tracker = Tracker()
+        self.timezone = settings.timezone
+        self.bulk_min = settings.bulk_min_records
+
+    # --- Target protocol ----------------------------------------------------------------------
+    def payload_hash(self, record: Order) -> str:
+        return self.hasher.payload_hash(record)
+
+    def validate(self, record: Order) -> str | None:
+        if not record.customer.email:
+            return (f"{record.ref.key}: customer.email is empty: Salesforce Contacts are "
+                    "matched and created by e-mail")
+        try:
+            self.hasher.status(record)
+        except MappingError as exc:
+            return f"{record.ref.key}: {exc}"
+        return None
+
+    def expect(self, total: int | None) -> None:
+        """Pick the packer for a load of about `total` orders (Bulk 2.0 when it is cheaper)."""
+        if not total:
+            return
+        writes = int(total * WRITES_PER_ORDER)
+        bulk_calls = 5 * cost(writes)  # a job per object: Account, Contact, Order, items, status
+        if (self.bulk_min is not None and writes >= self.bulk_min) or (
+            self.bulk_min is None and bulk_calls < composite_cost(writes)
+        ):
+            self.session.use_bulk()
+
+    def load(self, items: Sequence[Item[Order]]) -> LoadResult:
+        done: list[Outcome] = []
+        entries, unknown = self.session.lookups.price_entries(
+            ln.sku for i in items for ln in i.record.lines
+        )
+        pricebook_id, pricebook_name = self.session.lookups.pricebook()
+        ready = []
+        for item in items:
+            bad = [f"lines.{n}.sku {ln.sku!r} {unknown[ln.sku]} in price book {pricebook_name!r}"
+                   for n, ln in enumerate(item.record.lines) if ln.sku not in entries]
+            if bad:
+                done.append(failed(item, "UnknownSkuError", "; ".join(bad)))
+            else:
+                ready.append(item)
+        found, problems = self.customers.resolve([i.record.customer for i in ready])
+        existing = self.session.lookups.order_items(
+            [i.binding.target_id for i in ready if i.binding is not None]
+        )
+        for item in ready:
+            key = item.record.customer.ref.id
+            if key in problems:
+                done.append(failed(item, "CustomerMatchError", problems[key]))
+                continue
+            try:
+                self._enqueue(item, found[key], entries, pricebook_id, existing)
+            except MappingError as exc:
+                done.append(failed(item, "MappingError", str(exc)))
+        self.session.pump()
+        return self._result(done)
+
+    def finish(self) -> LoadResult:
+        self.session.pump(force=True)
+        while self.session.writer.pending:  # compensations queued by the last answers
+            self.session.pump(force=True)
+        return self._result([])
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- mapping and queueing -----------------------------------------------------------------
+    def _enqueue(self, item: Item[Order], customer: Resolved, entries: dict[str, str],
+                 pricebook_id: str, existing: dict[str, dict[str, Any]]) -> None:
+        order = item.record
+        ext = order.ref.key
+        sf_id = item.binding.target_id if item.binding is not None else None
+        ctx = {**customer.order_ctx(), "pricebook_id": pricebook_id, "timezone": self.timezone,
+               "description": f"{order.ref.system} order {order.number}"}
+        header = {EXT: ext, **apply(self.hasher.order, order, creating=item.creating, ctx=ctx)}
+        writes = [Write((ORDER, ext), ORDER, "upsert", header, EXT, stage=2, after=customer.deps)]
+        writes += self._items(order, sf_id, entries, existing)
+        status = self.hasher.status(order)
+        if status != DRAFT:
+            writes.append(Write(("Status", ext), ORDER, "upsert", {EXT: ext, "Status": status},
+                                EXT, stage=5, after=tuple(w.key for w in writes)))
+        if self.hasher.payment_object:
+            writes += [
+                Write((PAYMENT, p.ref.key), PAYMENT, "upsert",
+                      {EXT: p.ref.key, **apply(self.hasher.payment, p, creating=item.creating,
+                                               ctx={"order_ref": {EXT: ext}})},
+                      EXT, stage=4, after=((ORDER, ext),))
+                for p in order.payments
+            ]
+        summary = {"ref": order.ref.model_dump(mode="json"), "number": order.number,
+                   "skus": order.skus, "status": order.status.value}
+        job = self.tracker.start(Job(slim(item, summary), target_id=sf_id,
+                                     payload=header if item.creating else None))
+        job.extra["customer_ext"] = customer.ext
+        job.extra["again"] = {  # item updates without create-only fields, for lost answers
+            ln.ref.key: {EXT: ln.ref.key, **apply(self.hasher.item, ln, creating=False)}
+            for ln in order.lines
+        }
+        keys = self.session.add(writes, self._answered)
+        self.tracker.wait(job, keys)
+
+    def _items(self, order: Order, sf_id: str | None, entries: dict[str, str],
+               existing: dict[str, dict[str, Any]]) -> list[Write]:
+        ext = order.ref.key
+        writes: list[Write] = []
+        wanted = {ln.ref.key for ln in order.lines}
+        mine = {k: r for k, r in existing.items() if sf_id and r["OrderId"] == sf_id}
+        replaced: list[Hashable] = []
+        for key, row in mine.items():
+            line = next((ln for ln in order.lines if ln.ref.key == key), None)
+            if line is None or row["PricebookEntryId"] != entries[line.sku]:
+                writes.append(Write(("Delete", row["Id"]), ITEM, "delete", {"Id": row["Id"]},
+                                    stage=3, after=((ORDER, ext),)))
+                replaced.append(("Delete", row["Id"]))
+        for line in order.lines:
+            row = mine.get(line.ref.key)
+            if row is not None and row["PricebookEntryId"] == entries[line.sku]:
+                body = {"Id": row["Id"], **apply(self.hasher.item, line, creating=False)}
+                writes.append(Write((ITEM, line.ref.key), ITEM, "update", body, stage=4,
+                                    after=((ORDER, ext),)))
+                continue
+            ctx = {"order_id": sf_id, "order_ref": None if sf_id else {EXT: ext},
+                   "pricebook_entry_id": entries[line.sku]}
+            body = {EXT: line.ref.key, **apply(self.hasher.item, line, ctx=ctx)}
+            writes.append(Write((ITEM, line.ref.key), ITEM, "upsert", body, EXT, stage=4,
+                                after=((ORDER, ext), *replaced)))
+        assert wanted >= {w.key[1] for w in writes if w.key[0] == ITEM}  # type: ignore[index]
+        return writes
+
+    # --- answers ------------------------------------------------------------------------------
+    def _answered(self, key: Hashable, result: SaveResult) -> None:
+        kind, name = key  # type: ignore[misc]
+        job = self.tracker.job_of(key)
+        if job is None:
+            return
+        if kind == ORDER:
+            if result.success and result.id:
+                job.target_id = result.id
+            else:
+                why = self.customers.failed.get(job.extra.get("customer_ext") or "", "")
+                self.tracker.fail(job, "RecordError", f"Salesforce refused the Order: "
+                                  f"{result.error_text}" + (f" ({why})" if why else ""))
+        elif kind == ITEM and not result.success:
+            if result.has_code(NOT_UPDATEABLE) and self._retry_item(job, name):
+                pass
+            else:
+                self.tracker.fail(job, "RecordError",
+                                  f"Salesforce refused OrderItem {name}: {result.error_text}")
+        elif kind == "Delete" and not result.success and not result.has_code(ALREADY_DELETED):
+            self.tracker.fail(job, "RecordError",
+                              f"could not delete a replaced OrderItem: {result.error_text}")
+        elif kind == "Status":
+            self._status_answered(job, name, result)
+        elif kind == PAYMENT and not result.success:
+            self.tracker.fail(job, "RecordError", f"Salesforce refused payment {name}: "
+                              f"{result.error_text}")
+        self.tracker.answered(key)
+
+    def _retry_item(self, job: Job, line_key: str) -> bool:
+        """The item exists (its create landed, the answer was lost): update it by external id
+        without the create-only fields. Once."""
+        body = job.extra.get("again", {}).get(line_key)
+        if body is None or line_key.endswith("#again"):
+            return False
+        keys = self.session.add([Write((ITEM, f"{line_key}#again"), ITEM, "upsert", body, EXT,
+                                       stage=4)], self._answered)
+        self.tracker.wait(job, keys)
+        return True
+
+    def _status_answered(self, job: Job, ext: str, result: SaveResult) -> None:
+        if not result.success:
+            self.tracker.fail(job, "RecordError", f"could not set the order's status: "
+                              f"{result.error_text}")
+            return
+        if job.errors:  # an item was refused after all: never leave it Activated half-loaded
+            keys = self.session.add(
+                [Write(("Revert", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT,
+                       stage=6)],
+                lambda k, r: self.tracker.answered(k),
+            )
+            self.tracker.wait(job, keys)
+
+    def _result(self, done: list[Outcome]) -> LoadResult:
+        counters = dict(self.customers.counters)
+        self.customers.counters.clear()
+        return LoadResult([*done, *self.tracker.take()], self.customers.take_binds(), counters)
