@@ -1,7 +1,8 @@
 """The `storebridge` command line: `storebridge --help` lists what exists.
 
 Heavy imports (Prefect, FastAPI, the sandbox) happen inside commands, so `--help` is instant and
-the Prefect home set by the Makefile (or defaulted here) is in place before Prefect loads.
+the Prefect home set by the Makefile (or defaulted here for the demo) is in place before Prefect
+loads.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from typing import Annotated, Any
 import typer
 
 from connectors.http import ConfigError
+from deployments.cli_run import run
 from deployments.cli_state import dead_app, state_app
 
 HOME = Path(os.environ.get("STOREBRIDGE_HOME", ".storebridge"))
-SETTINGS = {
-    "shift4shop": "connectors.shift4shop.settings:Shift4ShopSettings",
-    "salesforce": "connectors.salesforce.settings:SalesforceSettings",
+EXTRA_SETTINGS = {
     "state": "connectors.state.settings:StateSettings",
     "gateway": "deployments.settings:GatewaySettings",
-    "order-to-cash": "flows.settings:OrderToCashSettings",
 }
 
 app = typer.Typer(
@@ -35,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(state_app, name="state")
 app.add_typer(dead_app, name="deadletters")
+app.command("run")(run)
 settings_app = typer.Typer(help="Check connection settings.", no_args_is_help=True)
 app.add_typer(settings_app, name="settings")
 
@@ -45,6 +45,15 @@ def local_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def settings_paths() -> dict[str, str]:
+    """Every settings model the CLI can check: each system's (registry) and the shared ones."""
+    from flows import registry
+    from flows.usecases import USE_CASES
+
+    paths = {s.slug: s.settings for s in registry.specs()} | EXTRA_SETTINGS
+    return paths | {name: "flows.usecases:SyncSettings" for name in USE_CASES}
+
+
 @app.command()
 def version() -> None:
     """Print the installed storebridge version."""
@@ -53,30 +62,54 @@ def version() -> None:
     typer.echo(_version("storebridge"))
 
 
+@app.command()
+def systems(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """The systems and the roles each plays per entity (from the registry)."""
+    from flows import registry
+
+    if as_json:
+        typer.echo(json.dumps(registry.capability_matrix(), indent=2))
+    else:
+        typer.echo(registry.matrix_markdown())
+
+
 @settings_app.command("check")
-def check(connection: Annotated[str, typer.Argument(help=", ".join(SETTINGS))]) -> None:
+def check(connection: Annotated[str, typer.Argument(help="a system slug, state, gateway or a "
+                                                         "use case")]) -> None:
     """Load one connection's settings from the environment/.env and print them, secrets masked."""
-    from importlib import import_module
-
     from connectors.settings import load_settings
+    from flows.registry import load
+    from flows.usecases import USE_CASES
 
-    if connection not in SETTINGS:
-        raise typer.BadParameter(f"unknown connection {connection!r}; known: {', '.join(SETTINGS)}")
-    module, _, cls = SETTINGS[connection].partition(":")
+    paths = settings_paths()
+    if connection not in paths:
+        raise typer.BadParameter(f"unknown connection {connection!r}; known: {', '.join(paths)}")
+    cls = load(paths[connection])
     try:
-        settings = load_settings(getattr(import_module(module), cls))
+        if connection in USE_CASES:
+            settings = USE_CASES[connection].settings()
+        else:
+            settings = load_settings(cls)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     for name, value in settings.model_dump().items():
-        typer.echo(f"{name} = {value}")
+        typer.echo(f"{name} = {_masked(name, value)}")
+
+
+def _masked(name: str, value: Any) -> Any:
+    from pydantic import SecretStr
+
+    if isinstance(value, SecretStr) or (name == "url" and value):
+        return "**********"
+    return value
 
 
 @app.command()
 def sandbox(
     workdir: Annotated[Path, typer.Option(help="CA, keys and saved state")] = HOME / "sandbox",
     persist: Annotated[bool, typer.Option(help="keep records between runs")] = True,
-    fixed_ports: Annotated[bool, typer.Option(help="8441 Shift4Shop, 8442 Salesforce")] = True,
+    fixed_ports: Annotated[bool, typer.Option(help="each system's own port (8441, 8442, ...)")] = True,
 ) -> None:
     """Run the emulated systems over HTTPS on loopback and print how to point connectors at them."""
     from sandbox.runner import DEFAULT_PORTS, Sandbox
@@ -97,14 +130,20 @@ def sandbox(
 
 @app.command()
 def demo(
+    source: Annotated[str, typer.Option(help="a store (or a back office)")] = "shift4shop",
+    target: Annotated[str, typer.Option(help="a back office (or a store)")] = "salesforce",
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     workdir: Annotated[Path, typer.Option(help="sandbox and state files")] = HOME / "demo",
 ) -> None:
-    """Start the sandbox; run order-to-cash (Shift4Shop → Salesforce) on local Prefect + SQLite."""
+    """Every use case of a pair on the sandbox, local Prefect and SQLite (run it twice)."""
     local_prefect_defaults()
-    from deployments.demo import print_summary, run_demo
+    from deployments.demo import DemoRefusedError, print_summary, run_demo
 
-    summary = run_demo(workdir, quiet=as_json)
+    try:
+        summary = run_demo(workdir, source=source, target=target, quiet=as_json)
+    except (DemoRefusedError, ValueError, ConfigError) as exc:
+        typer.echo(f"storebridge demo: {exc}", err=True)
+        raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
     else:
@@ -116,8 +155,7 @@ def gateway(
     host: Annotated[str | None, typer.Option(help="default: STOREBRIDGE_GATEWAY_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default: STOREBRIDGE_GATEWAY_PORT")] = None,
 ) -> None:
-    """Serve the webhook intake (POST /webhooks/shift4shop/<secret>); dispatch runs to Prefect."""
-    local_prefect_defaults()
+    """Serve the webhook intake of every sending system; dispatch runs to Prefect."""
     import uvicorn
 
     from connectors.settings import load_settings
@@ -136,37 +174,6 @@ def gateway(
         port=port or settings.port,
         log_level="info",
     )
-
-
-run_app = typer.Typer(help="Run a flow now, in this process (local Prefect).", no_args_is_help=True)
-app.add_typer(run_app, name="run")
-
-
-@run_app.command("order-to-cash")
-def run_order_to_cash(
-    source: Annotated[str, typer.Option()] = "shift4shop",
-    target: Annotated[str, typer.Option()] = "salesforce",
-    since: Annotated[str | None, typer.Option(help="backfill from (ISO, with zone)")] = None,
-    until: Annotated[str | None, typer.Option(help="backfill to (ISO, with zone)")] = None,
-    order_id: Annotated[
-        list[str] | None, typer.Option(help="only these orders (repeatable)")
-    ] = None,
-) -> None:
-    """Incremental by default; a window (--since/--until) or --order-id for backfills/replays."""
-    local_prefect_defaults()
-    import datetime as dt
-
-    from flows.order_to_cash import order_to_cash
-
-    parse = dt.datetime.fromisoformat
-    result: dict[str, Any] = order_to_cash(
-        source=source,
-        target=target,
-        window_start=parse(since) if since else None,
-        window_end=parse(until) if until else None,
-        order_ids=order_id or None,
-    )
-    typer.echo(json.dumps(result, indent=2, default=str))
 
 
 def main() -> None:

@@ -135,13 +135,12 @@ def replay(
         list[int] | None, typer.Argument(help="dead letter ids (default: all open)")
     ] = None,
 ) -> None:
-    """Re-run order-to-cash for the records of these dead letters (re-read from the store).
+    """Re-run each letter's use case and pair for its records (re-read from the source).
 
     Only the failed records are redone. Success resolves their dead letters; a new failure
-    reopens them with one more attempt.
+    reopens them with the new error (a replayed letter is never left hidden).
     """
-    from flows.order_to_cash import order_to_cash
-    from flows.pipeline import parse_stream
+    from flows.usecases import parse_stream
 
     store = open_store()
     letters = (
@@ -149,17 +148,39 @@ def replay(
         if ids
         else store.list_dead_letters(status=DeadLetterStatus.OPEN, limit=10_000)
     )
-    pairs: dict[tuple[str, str], list[DeadLetter]] = defaultdict(list)
+    groups: dict[str, list[DeadLetter]] = defaultdict(list)
     for d in letters:
-        pairs[parse_stream(d.flow)].append(d)
-    for (source, target), group in pairs.items():
+        groups[d.flow].append(d)
+    for stream, group in groups.items():
+        try:
+            use_case, source, target = parse_stream(stream)
+        except ValueError as exc:
+            typer.echo(f"{stream}: cannot replay: {exc}", err=True)
+            continue
         for d in group:
             store.set_dead_letter_status(d.id, DeadLetterStatus.REPLAYED, note="replay requested")
-        result = order_to_cash(
-            source=source, target=target, order_ids=[d.external_id for d in group]
-        )
+        try:
+            result = use_case.flow_function(
+                source=source, target=target, ids=[d.external_id for d in group]
+            )
+        except Exception as exc:  # the run failed: the letters are open again, with why
+            for d in group:
+                store.set_dead_letter_status(d.id, DeadLetterStatus.OPEN,
+                                             note=f"replay failed: {type(exc).__name__}")
+            typer.echo(f"{stream}: replay failed: {exc}", err=True)
+            raise typer.Exit(1) from None
+        _reopen_unresolved(store, group)
         typer.echo(
-            f"{source} -> {target}: replayed {len(group)}: created {result['created']}, "
-            f"updated {result['updated']}, unchanged {result['unchanged']}, "
-            f"still failing {result['dead_lettered']}"
+            f"{use_case.name} {source} -> {target}: replayed {len(group)}: created "
+            f"{result['created']}, updated {result['updated']}, unchanged {result['unchanged']}, "
+            f"skipped {result['skipped']}, still failing {result['dead_lettered']}"
         )
+
+
+def _reopen_unresolved(store: StateStore, group: list[DeadLetter]) -> None:
+    """A letter still `replayed` after its run was neither resolved nor failed again (e.g. the
+    record was skipped): open it again, so `list` and a plain `replay` still show it."""
+    for d in group:
+        if store.get_dead_letter(d.id).status is DeadLetterStatus.REPLAYED:
+            store.set_dead_letter_status(d.id, DeadLetterStatus.OPEN,
+                                         note="replay did not load it; see the run")

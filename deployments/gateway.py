@@ -1,20 +1,19 @@
-"""The webhook gateway: `POST /webhooks/shift4shop/{secret}` → inbox → Prefect run request.
+"""The webhook gateway: one route per system that sends webhooks → inbox → Prefect run requests.
 
-Shift4Shop signs nothing (store-apis.md 2.7), so the credential is an unguessable token in the
-URL; a wrong token gets 401 and nothing is stored. Each event is validated, then written to the
-inbox (duplicate deliveries collapse on a hash of the body) BEFORE the 2xx is sent, so an answered
-webhook is never lost. The body is believed to be the Order object (or an array of them; the
-envelope is undocumented): only the ids are kept — the flow re-reads the order from the API.
+Each system's `WebhookSpec` (registry) names its route, its verification and its parser. A
+delivery is verified first (wrong credential → 401 and nothing stored), its body bounded (→ 413)
+and parsed into events (a bad item → 400 naming the item and field), then every event is written
+to the inbox with a route per subscribed (use case, target) — one transaction per delivery —
+BEFORE the 2xx is sent, so an answered webhook is never lost. Only ids and statuses are kept: the
+flow re-reads the record from the API. The dispatcher turns pending routes into runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import hmac
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,61 +23,62 @@ from starlette.concurrency import run_in_threadpool
 from connectors.state import StateStore
 from deployments.dispatch import Dispatcher
 from deployments.settings import GatewaySettings
-
-SOURCES = ("shift4shop",)
-
-
-class WebhookError(ValueError):
-    """A delivery that cannot be accepted; the message names the item and the field."""
+from deployments.subscriptions import subscriptions
+from flows import registry
+from flows.registry import SystemSpec
+from flows.webhooks import WebhookError, WebhookEvent
 
 
-def _field(item: dict[str, Any], name: str) -> Any:
-    return next((v for k, v in item.items() if k.lower() == name.lower()), None)
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 past `limit` bytes (announced or actually sent)."""
+    announced = request.headers.get("content-length")
+    if announced and announced.isdigit() and int(announced) > limit:
+        raise HTTPException(413, f"body of {announced} bytes is over the limit of {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"body is over the limit of {limit} bytes")
+    return bytes(body)
 
 
-def parse_shift4shop(body: bytes) -> list[dict[str, Any]]:
-    """The events of a Shift4Shop delivery: `{OrderID, OrderStatusID?, LastUpdate?}` per item."""
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise WebhookError(f"body is not JSON: {exc}") from None
-    items = data if isinstance(data, list) else [data]
-    if not items:
-        raise WebhookError("body is an empty array: no event in it")
-    events = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise WebhookError(f"item {i}: expected a JSON object, got {type(item).__name__}")
-        order_id = _field(item, "OrderID")
-        if order_id is None or str(order_id).strip() == "":
-            raise WebhookError(f"item {i}: OrderID is missing")
-        if not str(order_id).isdigit():
-            raise WebhookError(f"item {i}: OrderID {order_id!r} is not a number")
-        events.append(
-            {
-                "OrderID": int(order_id),
-                "OrderStatusID": _field(item, "OrderStatusID"),
-                "LastUpdate": _field(item, "LastUpdate"),
-                "_raw": item,
-            }
-        )
-    return events
+def _route(app: FastAPI, spec: SystemSpec, settings: GatewaySettings, state: StateStore,
+           routes: dict[tuple[str, str], list[tuple[str, str]]]) -> None:
+    assert spec.webhooks is not None
+    hooks = spec.webhooks
+    secret = settings.secret(hooks.secret_setting)
+    parse: Callable[..., list[WebhookEvent]] = registry.load(hooks.parser)
+    slug = spec.slug
 
+    async def receive(request: Request) -> dict[str, int]:
+        token = request.path_params.get("secret", "")
+        if secret is None or not hmac.compare_digest(str(token).encode(), secret.encode()):
+            raise HTTPException(401, "unknown webhook URL token")
+        body = await read_body(request, settings.max_body_bytes)
+        try:
+            events = parse(body, dict(request.headers))
+        except WebhookError as exc:
+            raise HTTPException(400, f"{slug} webhook: {exc}") from None
 
-def delivery_key(source: str, item: dict[str, Any]) -> str:
-    """Same body delivered twice → same key (the inbox keeps one)."""
-    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{source}:{canonical}".encode()).hexdigest()
+        def store() -> dict[str, int]:
+            rows = [(slug, e.delivery_key, e.topic.value, e.resource_id, e.fields,
+                     routes.get((slug, e.topic.value), [])) for e in events]
+            counts = {"accepted": 0, "duplicates": 0, "unrouted": 0}
+            for (event, created), row in zip(state.add_events(rows), rows, strict=True):
+                counts["accepted" if created else "duplicates"] += 1
+                counts["unrouted"] += 0 if row[5] else int(created)
+            return counts
+
+        return await run_in_threadpool(store)
+
+    app.add_api_route(hooks.path, receive, methods=["POST"], status_code=202,
+                      name=f"webhook-{slug}")
 
 
 def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool = True) -> FastAPI:
     """The gateway app. With `dispatch`, a background loop requests runs for pending events."""
-    dispatcher = Dispatcher(
-        state,
-        {s: settings.deployment(s) for s in SOURCES},
-        {s: getattr(settings, f"{s}_target") for s in SOURCES},
-        stale_after=dt.timedelta(seconds=settings.stale_after_s),
-    )
+    dispatcher = Dispatcher(state, stale_after=dt.timedelta(seconds=settings.stale_after_s))
+    routes = subscriptions(settings.pair_list())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,35 +95,18 @@ def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool =
 
     app = FastAPI(title="storebridge gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.dispatcher = dispatcher
-
-    @app.post("/webhooks/shift4shop/{secret}", status_code=202)
-    async def shift4shop_webhook(secret: str, request: Request) -> dict[str, int]:
-        expected = settings.shift4shop_secret.get_secret_value()
-        if not hmac.compare_digest(secret.encode(), expected.encode()):
-            raise HTTPException(401, "unknown webhook URL token")
-        try:
-            events = parse_shift4shop(await request.body())
-        except WebhookError as exc:
-            raise HTTPException(400, f"shift4shop webhook: {exc}") from None
-
-        def store() -> dict[str, int]:
-            counts = {"accepted": 0, "duplicates": 0}
-            for e in events:
-                _, created = state.add_event(
-                    "shift4shop",
-                    delivery_key("shift4shop", e.pop("_raw")),
-                    "order",
-                    str(e["OrderID"]),
-                    payload=e,
-                )
-                counts["accepted" if created else "duplicates"] += 1
-            return counts
-
-        return await run_in_threadpool(store)
+    app.state.subscriptions = routes
+    senders = {source for source, _ in settings.pair_list()}
+    for spec in registry.specs():
+        if spec.webhooks is not None and spec.slug in senders:
+            _route(app, spec, settings, state, routes)
 
     @app.get("/healthz")
     async def health() -> dict[str, Any]:
         counts = await run_in_threadpool(state.inbox_counts)
-        return {"status": "ok", "inbox": counts, "prefect_error": dispatcher.last_error}
+        status = "ok" if dispatcher.last_error is None else "degraded"
+        return {"status": status, "inbox": counts, "prefect_error": dispatcher.last_error,
+                "subscriptions": {f"{s}:{t}": [f"{u}->{g}" for u, g in r]
+                                  for (s, t), r in routes.items()}}
 
     return app

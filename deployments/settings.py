@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from connectors.settings import StorebridgeSettings
 
 
 class GatewaySettings(StorebridgeSettings):
-    """Where the gateway listens, how it authenticates stores, which deployments it asks for."""
+    """Where the gateway listens, which pairs it feeds, how it authenticates senders."""
 
     model_config = SettingsConfigDict(env_prefix="STOREBRIDGE_GATEWAY_")
 
     host: str = Field(default="127.0.0.1", description="interface to listen on")
     port: int = Field(default=8500, ge=1, le=65535)
-    shift4shop_secret: SecretStr = Field(
+    pairs: list[str] = Field(
+        default=["shift4shop->salesforce"],
+        description='JSON list of "store->back office" pairs the webhooks feed; a store in two '
+        "pairs feeds both back offices, each with its own copy of every event",
+    )
+    shift4shop_secret: SecretStr | None = Field(
+        default=None,
+        min_length=16,
         description="unguessable token in the Shift4Shop webhook URL /webhooks/shift4shop/<secret>"
         " (Shift4Shop signs nothing, so the URL is the credential)",
-        min_length=16,
     )
-    shift4shop_target: str = Field(default="salesforce", description="back office for its orders")
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger bodies: 413")
     dispatch_interval_s: float = Field(
-        default=2.0, gt=0, description="how often pending events are turned into one run request"
+        default=2.0, gt=0, description="how often pending events are turned into run requests"
     )
     stale_after_s: float = Field(
         default=900,
@@ -30,7 +36,23 @@ class GatewaySettings(StorebridgeSettings):
         description="events dispatched/claimed this long ago without an end go back to pending",
     )
 
-    def deployment(self, source: str) -> str:
-        """The deployment a source's events run on (`order-to-cash/<source>-<target>-webhook`)."""
-        target = getattr(self, f"{source}_target")
-        return f"order-to-cash/{source}-{target}-webhook"
+    @field_validator("pairs")
+    @classmethod
+    def _pairs(cls, value: list[str]) -> list[str]:
+        for pair in value:
+            source, sep, target = pair.partition("->")
+            if not sep or not source.strip() or not target.strip():
+                raise ValueError(f"{pair!r} is not a pair like 'shift4shop->salesforce'")
+        return [p.replace(" ", "") for p in value]
+
+    def pair_list(self) -> list[tuple[str, str]]:
+        return [tuple(p.split("->", 1)) for p in self.pairs]  # type: ignore[misc]
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name, None)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
+
+
+def deployment_name(use_case: str, source: str, target: str) -> str:
+    """The deployment webhook runs of a subscription go to: `<use case>/<source>-<target>-webhook`."""
+    return f"{use_case}/{source}-{target}-webhook"

@@ -242,12 +242,15 @@ def settle(target: Target[Any], outcomes: Sequence[Outcome]) -> (
     return binds, failures, succeeded, final
 
 
-def echo_guards(plan: Plan, outcomes: Sequence[Outcome]) -> list[BindRequest]:
+def echo_guards(state: StateStore, plan: Plan, outcomes: Sequence[Outcome]) -> list[BindRequest]:
     """Reverse bindings that make our own writes look unchanged when read back.
 
-    For a use case with `echo`, each written payload is decoded as the target system will
-    present it (its codec), and hashed as the source system's target of that entity would hash
-    it; the next run the other way then sees "unchanged" instead of a change to write back.
+    For a use case with `echo`, each written record (or its payload, decoded as the target
+    system will present it: an Order written to a back office reads back as a fulfilment) is
+    hashed as the source system's target of that entity would hash it; the next run the other
+    way then sees "unchanged" instead of a change to write back. A
+    guard never replaces a binding that says "the other side owns it" (no hash) nor one that
+    points at another record.
     """
     entity = plan.use_case.echo
     if entity is None:
@@ -255,11 +258,20 @@ def echo_guards(plan: Plan, outcomes: Sequence[Outcome]) -> list[BindRequest]:
     codec, hasher = _echo_pair(plan.target, plan.source, entity)
     if codec is None or hasher is None:
         return []
+    written = [o for o in outcomes if o.status in (Status.CREATED, Status.UPDATED)
+               and (o.written or o.echo is not None) and o.target_id]
+    if not written:
+        return []
+    existing = state.lookup_many(plan.target, entity.value, [o.target_id or "" for o in written],
+                                 plan.source, hasher.binding_entity)
     guards = []
-    for o in outcomes:
-        if o.status not in (Status.CREATED, Status.UPDATED) or not o.written or not o.target_id:
+    for o in written:
+        assert o.target_id is not None
+        old = existing.get(o.target_id)
+        if old is not None and (old.payload_hash is None or old.target_id != o.ref.id):
             continue
-        echoed = codec.decode_written(o.written, o.target_id)
+        echoed = o.echo if o.echo is not None else codec.decode_written(o.written or {},
+                                                                        o.target_id)
         if echoed is None:
             continue
         guards.append(
@@ -283,7 +295,7 @@ def record(state: StateStore, plan: Plan, target: Target[Any], result: LoadResul
     """Make a batch's outcome durable at once (one transaction) and count it."""
     outcomes = [*extra, *result.outcomes]
     binds, dead, succeeded, final = settle(target, outcomes)
-    binds += result.binds + echo_guards(plan, final)
+    binds += result.binds + echo_guards(state, plan, final)
     dead = [*failures, *dead]
     counts = state.record_batch(BatchRecord(plan.stream, binds, dead, succeeded, run_id))
     report = BatchReport(failures=dead, dead_letter_ids=counts.dead_letter_ids,

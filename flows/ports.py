@@ -80,6 +80,7 @@ class Outcome:
     failure: Failure | None = None
     binds: tuple[BindRequest, ...] = ()  # extra bindings (parts, echo guards)
     written: dict[str, Any] | None = None  # the payload written (echo suppression decodes it)
+    echo: Any = None  # or the record itself, when it is what the other side will show
 
     @property
     def ok(self) -> bool:
@@ -189,12 +190,13 @@ def failed(item_or_ref: Item[Any] | ExternalRef, error_class: str, message: str,
 
 
 def written(item: Item[Any], target_id: str, payload: dict[str, Any] | None = None,
-            binds: Sequence[BindRequest] = ()) -> Outcome:
+            binds: Sequence[BindRequest] = (), echo: Any = None) -> Outcome:
     """The outcome of a record now in the target: CREATED when storebridge never wrote it
     there before (whatever the target answered: a retried create reads as an update), else
     UPDATED."""
     status = Status.CREATED if item.creating else Status.UPDATED
-    return Outcome(item.ref, status, target_id, item.payload_hash, None, tuple(binds), payload)
+    return Outcome(item.ref, status, target_id, item.payload_hash, None, tuple(binds), payload,
+                   echo)
 
 
 def page_of(records: Sequence[Any], failures: Sequence[Failure] = (), *, next: Any = None,

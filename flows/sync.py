@@ -142,52 +142,65 @@ def run_sync(
             use_case, state, settings, source=source, target=target, window_start=window_start,
             window_end=window_end, ids=ids, from_inbox=from_inbox, claimer=run_id,
         )
-        summary = engine.RunSummary(
-            use_case.name, source, target, plan.mode,
-            plan.since.isoformat() if plan.since else None,
-            plan.until.isoformat() if plan.until else None, flow_run_id=run_id,
-        )
-        logger.info("%s %s→%s %s run: %s", use_case.name, source, target, plan.mode,
-                    plan.describe())
-        size = settings.batch_size or use_case.batch_size
-        cursor: Any = None
-        pages = 0
-        seen: set[str] = set()  # a record read twice in one run (overlapping pages) loads once
-        while True:
-            page = extract(opaque(src), plan, opaque(cursor))
-            if pages == 0 and hasattr(dst, "expect"):
-                dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
-            decoded = transform(opaque(src), plan, opaque(page))
-            decoded.records = [r for r in decoded.records if r.ref.key not in seen]
-            seen.update(r.ref.key for r in decoded.records)
-            summary.read += decoded.read
-            summary.skipped += len(decoded.skipped)
-            failures: Sequence[Failure] = decoded.failures
-            chunks = list(engine.batches(decoded.records, size)) or [[]]
-            for chunk in chunks:
-                report = load(opaque(dst), state, plan, opaque(chunk), opaque(failures), run_id)
-                failures = ()
-                summary.add(report)
-            pages += 1
-            logger.info("page %d: read %d, so far created %d, updated %d, unchanged %d, "
-                        "dead-lettered %d", pages, decoded.read, summary.created,
-                        summary.updated, summary.unchanged, summary.dead_lettered)
-            cursor = page.next
-            if cursor is None:
-                break
-        summary.add(finish(opaque(dst), state, plan, run_id))
-        if plan.route_ids:  # every claimed event is now loaded, skipped or dead-lettered
-            state.complete_events(plan.route_ids)
-        if plan.window is not None:  # only after every batch loaded
-            state.commit_window(plan.window, flow_run_id=run_id)
-        summary.api_calls = _calls_since(usage_before)
-        publish(summary)
-        logger.info(
-            "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
-            summary.read, summary.created, summary.updated, summary.unchanged, summary.skipped,
-            summary.dead_lettered,
-        )
-        return summary.as_dict()
+        try:
+            return _run(use_case, plan, state, src, dst, settings, run_id, usage_before, logger)
+        except BaseException as exc:
+            if plan.route_ids:  # a new run will be asked for these events (with a new key)
+                state.release_events(plan.route_ids, f"{type(exc).__name__}: {exc}"[:500])
+            raise
+
+
+def _run(use_case: UseCase, plan: engine.Plan, state: StateStore, src: Source[Any],
+         dst: Target[Any], settings: Any, run_id: str, usage_before: dict[str, Any],
+         logger: Any) -> dict[str, Any]:
+    """The page loop of `run_sync` (see the module docstring)."""
+    source, target = plan.source, plan.target
+    summary = engine.RunSummary(
+        use_case.name, source, target, plan.mode,
+        plan.since.isoformat() if plan.since else None,
+        plan.until.isoformat() if plan.until else None, flow_run_id=run_id,
+    )
+    logger.info("%s %s→%s %s run: %s", use_case.name, source, target, plan.mode,
+                plan.describe())
+    size = settings.batch_size or use_case.batch_size
+    cursor: Any = None
+    pages = 0
+    seen: set[str] = set()  # a record read twice in one run (overlapping pages) loads once
+    while True:
+        page = extract(opaque(src), plan, opaque(cursor))
+        if pages == 0 and hasattr(dst, "expect"):
+            dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
+        decoded = transform(opaque(src), plan, opaque(page))
+        decoded.records = [r for r in decoded.records if r.ref.key not in seen]
+        seen.update(r.ref.key for r in decoded.records)
+        summary.read += decoded.read
+        summary.skipped += len(decoded.skipped)
+        failures: Sequence[Failure] = decoded.failures
+        chunks = list(engine.batches(decoded.records, size)) or [[]]
+        for chunk in chunks:
+            report = load(opaque(dst), state, plan, opaque(chunk), opaque(failures), run_id)
+            failures = ()
+            summary.add(report)
+        pages += 1
+        logger.info("page %d: read %d, so far created %d, updated %d, unchanged %d, "
+                    "dead-lettered %d", pages, decoded.read, summary.created,
+                    summary.updated, summary.unchanged, summary.dead_lettered)
+        cursor = page.next
+        if cursor is None:
+            break
+    summary.add(finish(opaque(dst), state, plan, run_id))
+    if plan.route_ids:  # every claimed event is now loaded, skipped or dead-lettered
+        state.complete_events(plan.route_ids)
+    if plan.window is not None:  # only after every batch loaded
+        state.commit_window(plan.window, flow_run_id=run_id)
+    summary.api_calls = _calls_since(usage_before)
+    publish(summary)
+    logger.info(
+        "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
+        summary.read, summary.created, summary.updated, summary.unchanged, summary.skipped,
+        summary.dead_lettered,
+    )
+    return summary.as_dict()
 
 
 def publish(summary: engine.RunSummary) -> None:

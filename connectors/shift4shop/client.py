@@ -27,6 +27,7 @@ from connectors.shift4shop.resources import CUSTOMERS, EMPTY_STATUS, ORDERS, SKU
 from connectors.shift4shop.settings import Shift4ShopSettings
 
 SYSTEM = "shift4shop"
+REFUSALS = (400, 404, 409, 422)  # a write refused for its record (not an auth or server error)
 
 
 @dataclass(frozen=True)
@@ -296,10 +297,17 @@ class Shift4ShopClient(ConnectorClient):
         return out
 
     def _write(self, method: str, path: str, body: Any) -> list[WriteResult]:
+        """Send a write; a refusal of a single-object write comes back as a failed result
+        (status and message), like a batch item's, instead of an exception."""
         response = self.http.request(method, path, content=jsonx.dumps(body),
                                      headers={"Content-Type": "application/json"},
-                                     idempotent=method != "POST")
-        return write_results(response.json() if response.content else [])
+                                     idempotent=method != "POST", expect=REFUSALS)
+        parsed = response.json() if response.content else []
+        if response.status_code in REFUSALS:
+            message = "; ".join(str(e.get("Message", "")) for e in parsed
+                                if isinstance(e, dict)) if isinstance(parsed, list) else str(parsed)
+            return [WriteResult("Error", "", response.status_code, message or response.text)]
+        return write_results(parsed)
 
 
 def _error_table() -> Any:

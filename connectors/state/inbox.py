@@ -26,6 +26,12 @@ IN_FLIGHT = (InboxStatus.DISPATCHED.value, InboxStatus.PROCESSING.value)
 CLAIM_ROUNDS = 5  # a claimer that lost every candidate to another one looks again
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long a route that failed `attempts` runs waits before the next: 30 s doubling,
+    at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
 def _event(row: InboxRow) -> InboxEvent:
     return to_record(InboxEvent, row, status=InboxStatus)
 
@@ -140,19 +146,33 @@ class InboxStore(StoreBase):
             )
         return _event(row), created
 
-    def pending_subscriptions(self) -> list[Subscription]:
+    def pending_subscriptions(self, now: datetime | None = None) -> list[Subscription]:
         """Every (use case, source, target) with pending routes, and their route ids (oldest
-        first), for the dispatcher that asks for runs."""
+        first), for the dispatcher that asks for runs.
+
+        A route that already failed `n` runs waits `retry_delay(n)` after its last failure
+        before it is offered again, so a persistent failure (a revoked credential) does not ask
+        for a run every tick.
+        """
+        now = utcnow() if now is None else ensure_utc(now, "now")
         query = (
             select(InboxRouteRow.use_case, InboxRouteRow.source, InboxRouteRow.target,
-                   InboxRouteRow.id)
+                   InboxRouteRow.id, InboxRouteRow.flow_run_id, InboxRouteRow.attempts,
+                   InboxRouteRow.updated_at)
             .where(InboxRouteRow.status == InboxStatus.PENDING.value)
             .order_by(InboxRouteRow.id)
         )
-        grouped: dict[tuple[str, str, str], list[int]] = {}
-        for use_case, source, target, rid in self._read(lambda s: s.execute(query).all()):
-            grouped.setdefault((use_case, source, target), []).append(rid)
-        return [Subscription(u, s, t, tuple(ids)) for (u, s, t), ids in grouped.items()]
+        grouped: dict[tuple[str, str, str], tuple[list[int], set[str]]] = {}
+        rows = self._read(lambda s: s.execute(query).all())
+        for use_case, source, target, rid, run, attempts, updated in rows:
+            if attempts and updated > now - retry_delay(attempts):
+                continue
+            ids, runs = grouped.setdefault((use_case, source, target), ([], set()))
+            ids.append(rid)
+            if run:
+                runs.add(run)
+        return [Subscription(u, s, t, tuple(ids), tuple(sorted(runs)))
+                for (u, s, t), (ids, runs) in grouped.items()]
 
     def mark_dispatched(self, route_ids: Iterable[int], flow_run_id: str) -> int:
         """Record that a run was requested for these pending routes; how many changed."""
@@ -233,16 +253,24 @@ class InboxStore(StoreBase):
         """Mark routes failed with `error` (no secrets: it is shown to operators)."""
         return self._set_status(route_ids, InboxStatus.FAILED, last_error=error)
 
+    def release_events(self, route_ids: Iterable[int], error: str) -> int:
+        """Give claimed routes of a run that failed back to pending, with the error: the
+        dispatcher asks for a new run (they keep the failed run's id, so the key changes)."""
+        return self._set_status(route_ids, InboxStatus.PENDING,
+                                only_from=(InboxStatus.PROCESSING.value,), last_error=error)
+
     def requeue_stale(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Give dispatched or processing routes untouched for `older_than` back to pending.
 
         A run that crashed, or was requested but never started, must not strand its events.
+        The route keeps the id of the run it had, so the dispatcher asks for a new run instead of
+        being handed the old one back (its idempotency key includes it).
         """
         now = utcnow() if now is None else ensure_utc(now, "now")
         stmt = (
             update(InboxRouteRow)
             .where(InboxRouteRow.status.in_(IN_FLIGHT), InboxRouteRow.updated_at < now - older_than)
-            .values(status=InboxStatus.PENDING.value, flow_run_id=None, updated_at=now)
+            .values(status=InboxStatus.PENDING.value, updated_at=now)
         )
         return self._write(lambda session: self._rowcount(session, stmt))
 

@@ -134,6 +134,7 @@ class Subscription:
     source: str
     target: str
     route_ids: tuple[int, ...]
+    previous_runs: tuple[str, ...] = ()  # runs these routes were given before (re-dispatch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,14 +82,26 @@ class Dml:
             new = self.store.touch(sobject, new)
             self.rules.after_write(sobject, old, new)
 
-    def delete(self, sobject: str, record_id: str, *, rest: bool = True) -> None:
-        """Move a record (and its cascade-deleted children) to the recycle bin."""
+    def delete(
+        self, sobject: str, record_id: str, *, rest: bool = True, hard: bool = False
+    ) -> None:
+        """Move a record (and its cascade-deleted children) to the recycle bin.
+
+        Args:
+            sobject: canonical object name.
+            record_id: the record's id.
+            rest: answer an unknown id as the single-record resource does (404).
+            hard: purge instead (Bulk ``hardDelete``): the record and its cascade-deleted
+                children skip the recycle bin, so not even ``queryAll`` returns them.
+        """
         rec = self.existing(sobject, record_id, rest=rest)
         with self.store.atomic():
             self.rules.before_delete(sobject, rec)
-            self._delete_children(sobject, rec)
+            self._delete_children(sobject, rec, hard=hard)
             self.store.touch(sobject, self.store.tables[sobject][rec["Id"]], IsDeleted=True)
             self.rules.after_write(sobject, rec, None)
+            if hard:
+                self.store.purge(sobject, rec["Id"])
 
     def upsert(
         self, sobject: str, field_name: str, value: Any, body: dict[str, Any], *, rest: bool = True
@@ -233,7 +245,7 @@ class Dml:
                 raise dml("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on "
                           f"record with id: {others[0]['Id']}")
 
-    def _delete_children(self, sobject: str, rec: Record) -> None:
+    def _delete_children(self, sobject: str, rec: Record, *, hard: bool) -> None:
         found = [
             (child, ref, self.store.find(child, ref, rec["Id"]))
             for child, ref in REFERRERS[sobject]
@@ -248,7 +260,7 @@ class Dml:
         for child, ref, rows in found:
             for row in rows:
                 if ref.on_delete == "cascade":
-                    self.delete(child, row["Id"])
+                    self.delete(child, row["Id"], hard=hard)
                 elif ref.on_delete == "setnull":
                     self.store.touch(child, self.store.tables[child][row["Id"]], **{ref.name: None})
 

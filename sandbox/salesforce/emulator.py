@@ -1,11 +1,14 @@
 """`SalesforceEmulator`: the storebridge sandbox's Salesforce org, speaking REST API v42.0–v62.0
 (default client version v59.0) over HTTPS.
 
-It holds the CRM side of the seed world: the standard price book with an entry for every product
-of the catalogue, and the contacts (each with an account) that exist before any sync. Login and
-data share one host: the JWT bearer token endpoint answers ``instance_url`` = this emulator.
-Quotas follow Salesforce: a daily request allowance reported in ``Sforce-Limit-Info`` and refused
-with 403 ``REQUEST_LIMIT_EXCEEDED`` (the REST API does not use 429).
+It holds the CRM side of the seed world (`seeding`): the standard price book with an entry for
+every product and variant of the catalogue, stock per location, and the contacts (each with an
+account) that exist before any sync. Login and data share one host: the JWT bearer token endpoint
+answers ``instance_url`` = this emulator. Resources: REST rows, SOQL, sObject Collections,
+Composite and Bulk API 2.0 ingest. Quotas follow Salesforce: a daily request allowance reported in
+``Sforce-Limit-Info`` and refused with 403 ``REQUEST_LIMIT_EXCEEDED`` (the REST API does not use
+429). The org's day (record stamps, date literals, the daily count) is the business clock's
+(`connectors.clock`, UTC); sessions and JWTs expire on real time.
 """
 
 from __future__ import annotations
@@ -17,19 +20,21 @@ from typing import Any
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
+from connectors.clock import utcnow
 from sandbox.core import Emulator
 from sandbox.salesforce.auth import Auth
+from sandbox.salesforce.bulk_jobs import BulkJobs
+from sandbox.salesforce.cursors import Cursors
 from sandbox.salesforce.dml import Dml
-from sandbox.salesforce.query import Cursors
 from sandbox.salesforce.routes import register
 from sandbox.salesforce.schema import SCHEMA
+from sandbox.salesforce.seeding import add_item, seed
+from sandbox.salesforce.stock import set_price, set_stock
 from sandbox.salesforce.store import Store
-from sandbox.salesforce.values import stamp
 from sandbox.seed import SeedWorld
 from sandbox.tls import ensure_keypair
 
 DEFAULT_DAILY_LIMIT = 15000
-SEED_AGE = dt.timedelta(days=365)  # the CRM's records pre-date the integration
 
 
 class SalesforceEmulator(Emulator):
@@ -48,12 +53,14 @@ class SalesforceEmulator(Emulator):
         self.store = Store()
         self.dml = Dml(self.store)
         self.cursors = Cursors()
+        self.bulk = BulkJobs()
         self.daily_limit = DEFAULT_DAILY_LIMIT
-        self._usage_day = dt.datetime.now(dt.UTC).date()
+        self._usage_day = utcnow().date()
         self._usage = 0
         self.private_key_file: Path | None = None
         self.certificate_file: Path | None = None
-        self._seed(world)
+        self.default_location = world.config.locations[0][0]
+        seed(self, world)
 
     # --- connected app settings (configurable for tests) --------------------------------------
     @property
@@ -83,32 +90,7 @@ class SalesforceEmulator(Emulator):
     def audience(self, value: str) -> None:
         self.auth.audience = value
 
-    # --- seed -----------------------------------------------------------------------------------
-    def _seed(self, world: SeedWorld) -> None:
-        seeded_at = stamp(world.anchor - SEED_AGE)
-        clock, self.store.clock = self.store.clock, lambda: seeded_at
-        try:
-            self.dml.create(
-                "Pricebook2",
-                {"Name": "Standard Price Book", "IsActive": True},
-                preset={"IsStandard": True},
-            )
-            for p in world.products:
-                self.add_product(p.sku, p.name, p.price)
-            for c in world.crm_contacts:
-                account = self.dml.create("Account", {"Name": c.account_name})
-                self.dml.create(
-                    "Contact",
-                    {
-                        "AccountId": account,
-                        "FirstName": c.first_name,
-                        "LastName": c.last_name,
-                        "Email": c.email,
-                    },
-                )
-        finally:
-            self.store.clock = clock
-
+    # --- catalogue helpers (through the DML layer, so stamps move) ----------------------------
     def add_product(self, sku: str, name: str, price: object) -> str:
         """Create a Product2 with an active standard PricebookEntry, as a CRM admin would.
 
@@ -116,19 +98,25 @@ class SalesforceEmulator(Emulator):
             The PricebookEntry id.
         """
         with self.lock:
-            product = self.dml.create(
-                "Product2", {"Name": name, "ProductCode": sku, "IsActive": True}
-            )
-            book = next(b["Id"] for b in self.records()["Pricebook2"] if b["IsStandard"])
-            return self.dml.create(
-                "PricebookEntry",
-                {
-                    "Pricebook2Id": book,
-                    "Product2Id": product,
-                    "UnitPrice": str(price),
-                    "IsActive": True,
-                },
-            )
+            return add_item(self, sku, name, price)
+
+    def set_stock(self, sku: str, on_hand: float, location: str | None = None) -> None:
+        """Set the on-hand stock of `sku` at `location` (default: the first seeded location).
+
+        Raises:
+            KeyError: no single Product2 has `sku` as its ProductCode.
+        """
+        with self.lock:
+            set_stock(self, sku, on_hand, location or self.default_location)
+
+    def set_price(self, sku: str, price: object) -> None:
+        """Set the standard price (PricebookEntry.UnitPrice) of `sku`.
+
+        Raises:
+            KeyError: no single Product2 has `sku` as its ProductCode.
+        """
+        with self.lock:
+            set_price(self, sku, price)
 
     # --- Emulator hooks -------------------------------------------------------------------------
     def prepare(self, workdir: Path) -> None:
@@ -161,7 +149,7 @@ class SalesforceEmulator(Emulator):
         """Everything but the sessions and open query locators."""
         with self.lock:
             return {
-                "store": self.store.dump(),
+                "store": self.store.dump(),  # bulk jobs are not kept (as documented there)
                 "usage": {"day": self._usage_day.isoformat(), "used": self._usage},
                 "daily_limit": self.daily_limit,
             }
@@ -175,6 +163,7 @@ class SalesforceEmulator(Emulator):
             self._usage = int(usage.get("used", 0))
             self.daily_limit = int(data.get("daily_limit", self.daily_limit))
             self.cursors.clear()
+            self.bulk = BulkJobs()
 
     def rate_limited_response(self) -> Response:
         """403 REQUEST_LIMIT_EXCEEDED, Salesforce's refusal for any quota.
@@ -218,7 +207,7 @@ class SalesforceEmulator(Emulator):
             return str(self.auth.issue(self.base_url)["access_token"])
 
     def _roll_day(self) -> None:
-        today = dt.datetime.now(dt.UTC).date()
+        today = utcnow().date()  # the org's day: UTC on the business clock
         if today != self._usage_day:
             self._usage_day, self._usage = today, 0
 

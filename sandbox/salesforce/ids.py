@@ -21,11 +21,15 @@ KEY_PREFIXES: dict[str, str] = {
     "PricebookEntry": "01u",
     "Order": "801",
     "OrderItem": "802",
+    # Custom objects get a 3-character prefix starting "a0" (the org's first custom objects).
+    "Stock_Level__c": "a0S",
+    "Storebridge_Payment__c": "a0P",
 }
 OBJECT_BY_PREFIX: dict[str, str] = {prefix: name for name, prefix in KEY_PREFIXES.items()}
 ORG_PREFIX = "00D"
 USER_PREFIX = "005"
 QUERY_LOCATOR_PREFIX = "01g"
+JOB_PREFIX = "750"  # Bulk API (1.0 and 2.0) job ids
 # Characters 4–5 of an id name the instance; fixed for the sandbox "org".
 POD = "8d"
 

@@ -1,23 +1,25 @@
-"""SOQL evaluation and result paging for the emulated org (REST API v42.0–v62.0).
+"""SOQL evaluation for the emulated org (REST API v42.0–v62.0); paging is in `cursors`.
 
 Semantics follow SOQL: text comparisons and ORDER BY are case-insensitive; ``!=`` and ``NOT IN``
 also match nulls; ``<``/``>`` never match nulls; nulls sort first unless ``NULLS LAST``; a filter
 value must have the field's type (``'quoted'`` for text and ids, bare for numbers, booleans,
-dates and datetimes), otherwise ``INVALID_QUERY_FILTER_OPERATOR``. Results are paged through
-query locators (``nextRecordsUrl`` = ``/services/data/vXX.X/query/01g...-2000``); like a real org
-a user holds a bounded number of open locators and the oldest is dropped first.
+dates, datetimes and date literals such as ``TODAY``), otherwise
+``INVALID_QUERY_FILTER_OPERATOR``. ``=``/``IN`` filters on indexed fields of the queried object
+pick their candidate rows from the store's indexes (`query_index`); every row is still checked
+against the whole WHERE clause, so the answer is the one a scan gives.
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.salesforce.date_literals import range_test
 from sandbox.salesforce.errors import SfError
-from sandbox.salesforce.ids import QUERY_LOCATOR_PREFIX, make_id, normalize_id
+from sandbox.salesforce.ids import normalize_id
+from sandbox.salesforce.query_index import candidates
 from sandbox.salesforce.schema import NUMBER_TYPES, SCHEMA, STRING_TYPES, Field, SObject, sobject
 from sandbox.salesforce.soql import Comparison, Junction, Literal, Node, Path, parse
 from sandbox.salesforce.store import Record, Store, match_key
@@ -32,7 +34,6 @@ RELATIONSHIP_HINT = (
     "appropriate names."
 )
 MAX_OFFSET = 2000
-DEFAULT_BATCH, MIN_BATCH = 2000, 200
 Predicate = Callable[[Record], bool]
 
 
@@ -94,6 +95,8 @@ def _operand(f: Field, op: str, lit: Literal) -> Any:
         raise SfError("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {type_name} field")
     if op in ("<", "<=", ">", ">=") and kind == "boolean":
         raise SfError("INVALID_QUERY_FILTER_OPERATOR", "invalid operator on boolean field")
+    if lit.kind == "relative" and kind in ("date", "datetime"):
+        return lit.value  # a range, tested by `date_literals.range_test`
     if lit.kind != kind:
         quoting = "be enclosed" if kind == "string" else "not be enclosed"
         raise SfError("INVALID_QUERY_FILTER_OPERATOR", f"value of filter criterion for field "
@@ -140,12 +143,25 @@ def _comparison(store: Store, obj: SObject, node: Comparison) -> Predicate:
             regex.fullmatch(str(v)))
     if node.op in ("IN", "NOT IN"):
         assert isinstance(node.value, tuple)
-        keys = {_operand(f, node.op, lit) for lit in node.value}
+        test = _member_test(store, f, node.value)
         negate = node.op == "NOT IN"
-        return lambda rec: (match_key(f, column.value(store, rec)) in keys) != negate
+        return lambda rec: test(match_key(f, column.value(store, rec))) != negate
     assert isinstance(node.value, Literal)
     right = _operand(f, node.op, node.value)
+    if node.value.kind == "relative":
+        in_range = range_test(f, node.op, right, store.clock())
+        return lambda rec: in_range(match_key(f, column.value(store, rec)))
     return lambda rec: _test(node.op, match_key(f, column.value(store, rec)), right)
+
+
+def _member_test(store: Store, f: Field, literals: tuple[Literal, ...]) -> Callable[[Any], bool]:
+    """Membership in an ``IN`` list; a date literal in it matches its whole range."""
+    keys = {_operand(f, "IN", lit) for lit in literals if lit.kind != "relative"}
+    ranges = [range_test(f, "=", _operand(f, "IN", lit), store.clock())
+              for lit in literals if lit.kind == "relative"]
+    if not ranges:
+        return lambda key: key in keys
+    return lambda key: key in keys or any(test(key) for test in ranges)
 
 
 def compile_where(store: Store, obj: SObject, node: Node) -> Predicate:
@@ -212,8 +228,10 @@ def execute(store: Store, soql: str, *, include_deleted: bool, version: str) -> 
                       "appropriate names.")
     columns = [resolve(obj, p) for p in q.fields]
     predicate = compile_where(store, obj, q.where) if q.where is not None else None
-    rows = [r for r in store.rows(obj.name, deleted=include_deleted)
-            if predicate is None or predicate(r)]
+    pool = candidates(store, obj, q.where, include_deleted=include_deleted)
+    if pool is None:
+        pool = list(store.rows(obj.name, deleted=include_deleted))
+    rows = [r for r in pool if predicate is None or predicate(r)]
     rows = _sort(store, obj, rows, q.order_by)
     if q.offset is not None:
         if q.offset > MAX_OFFSET:
@@ -225,61 +243,3 @@ def execute(store: Store, soql: str, *, include_deleted: bool, version: str) -> 
     if q.count:
         return len(rows)
     return [render(store, obj, columns, r, version) for r in rows]
-
-
-def batch_size(header: str | None) -> int:
-    """The page size asked for by ``Sforce-Query-Options: batchSize=N`` (clamped to 200–2000)."""
-    match = re.search(r"batchSize\s*=\s*(\d+)", header or "")
-    if match is None:
-        return DEFAULT_BATCH
-    return max(MIN_BATCH, min(DEFAULT_BATCH, int(match.group(1))))
-
-
-class Cursors:
-    """Open query locators: the remaining rows of each paged result."""
-
-    def __init__(self, max_open: int = 10) -> None:
-        """Start with none open.
-
-        Args:
-            max_open: locators a user may hold; opening one more drops the oldest (a real org
-                allows 10 per user, an assumption for the exact eviction rule).
-        """
-        self.max_open = max_open
-        self._open: OrderedDict[str, list[Record]] = OrderedDict()
-        self._sequence = 0
-
-    def first_page(self, result: list[Record] | int, batch: int, version: str) -> Record:
-        """The response of ``/query``: one page, with a locator when more rows remain."""
-        if isinstance(result, int):
-            return {"totalSize": result, "done": True, "records": []}
-        if len(result) <= batch:  # one page: no locator is opened (nor an old one evicted)
-            return {"totalSize": len(result), "done": True, "records": result}
-        self._sequence += 1
-        cursor = make_id(QUERY_LOCATOR_PREFIX, self._sequence)
-        self._open[cursor] = result
-        while len(self._open) > self.max_open:
-            self._open.popitem(last=False)
-        return self._page(cursor, 0, batch, version)
-
-    def next_page(self, locator: str, batch: int, version: str) -> Record:
-        """The response of ``/query/{locator}``."""
-        cursor, _, start = locator.rpartition("-")
-        if cursor not in self._open or not start.isdigit() or int(start) > len(self._open[cursor]):
-            raise SfError("INVALID_QUERY_LOCATOR", "invalid query locator")
-        return self._page(cursor, int(start), batch, version)
-
-    def clear(self) -> None:
-        """Forget every locator."""
-        self._open.clear()
-
-    def _page(self, cursor: str, start: int, batch: int, version: str) -> Record:
-        rows = self._open[cursor]
-        end = start + batch
-        page: Record = {"totalSize": len(rows), "done": end >= len(rows)}
-        if end < len(rows):
-            page["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor}-{end}"
-        else:
-            del self._open[cursor]
-        page["records"] = rows[start:end]
-        return page

@@ -1,5 +1,6 @@
-"""The REST routes of the emulated org: token, versions, sObject rows, describe, limits, SOQL
-(REST API v42.0–v62.0; sObject Collections live in `collections`).
+"""The REST routes of the emulated org: token, versions, sObject rows, describe, limits, SOQL,
+sObject Collections (REST API v42.0–v62.0). Composite and Bulk API 2.0 register their own routes
+(`composite`, `bulk_routes`); the resources' logic is in `rest` and `sobject_collections`.
 
 Every data route sits under ``/services/data/v{version}`` behind one dependency that checks the
 session (401 ``INVALID_SESSION_ID``), the version (404) and the daily request allowance (403
@@ -8,46 +9,73 @@ session (401 ``INVALID_SESSION_ID``), the version (404) and the daily request al
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import sobject_collections
-from sandbox.salesforce.errors import MultipleMatches, OAuthError, SfError, not_found
-from sandbox.salesforce.query import attributes, batch_size, execute
-from sandbox.salesforce.schema import SCHEMA, SObject, describe, describe_global_entry
-from sandbox.salesforce.store import Record
+from sandbox.salesforce import bulk_routes, composite, rest
+from sandbox.salesforce import sobject_collections as coll
+from sandbox.salesforce.cursors import batch_size
+from sandbox.salesforce.describe import describe, describe_global_entry
+from sandbox.salesforce.errors import OAuthError, SfError, not_found
+from sandbox.salesforce.schema import SCHEMA
 from sandbox.salesforce.web import (
     VERSIONS,
     SalesforceEdge,
+    UriTooLong,
     http_error_handler,
     json_body,
-    no_content,
     oauth_error_handler,
     record_body,
     release_label,
+    reply_response,
     resolve_object,
     sf_error_handler,
     sf_json,
-    version_number,
+    uri_too_long,
+    uri_too_long_handler,
 )
 
 if TYPE_CHECKING:
     from sandbox.salesforce.emulator import SalesforceEmulator
 
 DATA = "/services/data/v{version}"
-UPDATED_STATUS_SINCE = 46.0  # upsert of an existing record: 200 + body from v46.0, 204 before
 
 
 def register(app: FastAPI, emu: SalesforceEmulator) -> None:
     """Add the org's routes, error handlers and edge layer to `app`."""
+    _edge(app, emu)
+    _login_routes(app, emu)
+    router = APIRouter(prefix=DATA, dependencies=[Depends(_guard(emu))])
+    _resources(router, emu)
+    _sobject_routes(router, emu)
+    _external_id_routes(router, emu)
+    _query_routes(router, emu)
+    _collection_routes(router, emu)
+    composite.register(router, emu)
+    bulk_routes.register(router, emu)
+    app.include_router(router)
+
+
+def _edge(app: FastAPI, emu: SalesforceEmulator) -> None:
     app.add_exception_handler(SfError, sf_error_handler)
     app.add_exception_handler(OAuthError, oauth_error_handler)
-    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(UriTooLong, uri_too_long_handler)
     app.add_middleware(SalesforceEdge, usage_header=emu.usage_header)
 
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        if uri_too_long(request.scope):  # no route matched: the front end still answers 414
+            emu.consume_api_request()
+            return await uri_too_long_handler(request, exc)
+        return await http_error_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_routed)
+
+
+def _login_routes(app: FastAPI, emu: SalesforceEmulator) -> None:
     @app.post("/services/oauth2/token")
     async def token(request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
@@ -61,7 +89,14 @@ def register(app: FastAPI, emu: SalesforceEmulator) -> None:
             for v in VERSIONS
         ])
 
+
+def _guard(emu: SalesforceEmulator) -> Callable[[Request, str], Awaitable[None]]:
+    """The data routes' dependency: URL length, session, version, daily allowance."""
+
     async def guard(request: Request, version: str) -> None:
+        if uri_too_long(request.scope):
+            emu.consume_api_request()  # counted like any request (see `web`)
+            raise UriTooLong
         with emu.lock:
             if not emu.auth.check(request.headers.get("authorization")):
                 raise SfError("INVALID_SESSION_ID", "Session expired or invalid", status=401)
@@ -71,19 +106,14 @@ def register(app: FastAPI, emu: SalesforceEmulator) -> None:
                 raise SfError("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.",
                               status=403)
 
-    router = APIRouter(prefix=DATA, dependencies=[Depends(guard)])
-    _resources(router, emu)
-    _sobject_routes(router, emu)
-    _query_routes(router, emu)
-    sobject_collections.register(router, emu)
-    app.include_router(router)
+    return guard
 
 
 def _resources(router: APIRouter, emu: SalesforceEmulator) -> None:
     @router.get("")
     async def resources(version: str) -> Response:
         base = f"/services/data/v{version}"
-        names = ("sobjects", "query", "queryAll", "limits", "composite")
+        names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs")
         return sf_json({name: f"{base}/{name}" for name in names})
 
     @router.get("/limits")
@@ -114,31 +144,6 @@ def _resources(router: APIRouter, emu: SalesforceEmulator) -> None:
         return sf_json(describe(resolve_object(sobject), version))
 
 
-def render_record(obj: SObject, rec: Record, version: str, fields: str | None) -> Record:
-    """A record as ``GET /sobjects/{S}/{Id}`` returns it (all fields, or `fields` + Id)."""
-    row: Record = {"attributes": attributes(obj.name, rec["Id"], version)}
-    if fields is None:
-        row.update({name: rec.get(name) for name in obj.fields})
-        return row
-    for name in [n.strip() for n in fields.split(",") if n.strip()]:
-        f = obj.field(name)
-        if f is None:
-            raise SfError("INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}")
-        row[f.name] = rec.get(f.name)
-    # Assumption (as in the documented example): Id is appended when not asked for.
-    row.setdefault("Id", rec["Id"])
-    return row
-
-
-def _live(emu: SalesforceEmulator, obj: SObject, record_id: str) -> Record:
-    rec = emu.store.get(obj.name, record_id, deleted=True)
-    if rec is None:
-        raise not_found()
-    if rec["IsDeleted"]:
-        raise SfError("ENTITY_IS_DELETED", "entity is deleted", status=404)
-    return rec
-
-
 def _external_value(request: Request) -> str:
     """The external id value as sent (percent-decoded once; ``+`` stays ``+``, as in an org)."""
     raw = request.scope.get("raw_path") or request.url.path.encode()
@@ -146,107 +151,58 @@ def _external_value(request: Request) -> str:
     return unquote("/".join(segments[7:]))  # '', services, data, vXX, sobjects, S, Field, value
 
 
-def _multiple(err: MultipleMatches, obj: SObject, version: str) -> Response:
-    return sf_json([f"/services/data/v{version}/sobjects/{obj.name}/{i}" for i in err.ids], 300)
-
-
 def _sobject_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     @router.post("/sobjects/{sobject}")
-    async def create(request: Request, sobject: str) -> Response:
+    async def create(request: Request, version: str, sobject: str) -> Response:
         obj = resolve_object(sobject)
         body = record_body(await json_body(request), obj.name)
-        with emu.lock:
-            rid = emu.dml.create(obj.name, body)
-        return sf_json({"id": rid, "success": True, "errors": []}, 201)
+        return reply_response(rest.create_record(emu, obj, body, version))
 
     @router.get("/sobjects/{sobject}/{record_id}")
     async def read(request: Request, version: str, sobject: str, record_id: str) -> Response:
         obj = resolve_object(sobject)
-        with emu.lock:
-            rec = _live(emu, obj, record_id)
-            return sf_json(render_record(obj, rec, version, request.query_params.get("fields")))
+        fields = request.query_params.get("fields")
+        return reply_response(rest.read_record(emu, obj, record_id, version, fields))
 
     @router.patch("/sobjects/{sobject}/{record_id}")
     async def update(request: Request, sobject: str, record_id: str) -> Response:
         obj = resolve_object(sobject)
         body = record_body(await json_body(request), obj.name)
-        with emu.lock:
-            emu.dml.update(obj.name, record_id, body)
-        return no_content()
+        return reply_response(rest.update_record(emu, obj, record_id, body))
 
     @router.delete("/sobjects/{sobject}/{record_id}")
     async def delete(sobject: str, record_id: str) -> Response:
-        obj = resolve_object(sobject)
-        with emu.lock:
-            emu.dml.delete(obj.name, record_id)
-        return no_content()
-
-    _external_id_routes(router, emu)
-
-
-def _by_external_id(emu: SalesforceEmulator, request: Request, obj: SObject,
-                    field: str) -> Record:
-    """The one live record whose external id `field` holds the URL's value (lock held)."""
-    key = emu.dml.upsert_key(obj, field)
-    value = _external_value(request)
-    matches = emu.store.find(obj.name, key, value)
-    if len(matches) > 1:
-        raise MultipleMatches(key.name, value, [m["Id"] for m in matches])
-    if not matches:
-        raise not_found()
-    return matches[0]
+        return reply_response(rest.delete_record(emu, resolve_object(sobject), record_id))
 
 
 def _external_id_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     @router.get("/sobjects/{sobject}/{field}/{value:path}")
     async def read_by_external_id(request: Request, version: str, sobject: str,
                                   field: str) -> Response:
-        obj = resolve_object(sobject)
-        try:
-            with emu.lock:
-                rec = _by_external_id(emu, request, obj, field)
-                fields = request.query_params.get("fields")
-                return sf_json(render_record(obj, rec, version, fields))
-        except MultipleMatches as err:
-            return _multiple(err, obj, version)
+        obj, fields = resolve_object(sobject), request.query_params.get("fields")
+        return reply_response(rest.read_by_external_id(
+            emu, obj, field, _external_value(request), version, fields))
 
     @router.patch("/sobjects/{sobject}/{field}/{value:path}")
     async def upsert(request: Request, version: str, sobject: str, field: str) -> Response:
         obj = resolve_object(sobject)
         body = record_body(await json_body(request), obj.name)
-        try:
-            with emu.lock:
-                rid, created = emu.dml.upsert(obj.name, field, _external_value(request), body)
-        except MultipleMatches as err:
-            return _multiple(err, obj, version)
-        result: dict[str, Any] = {"id": rid, "success": True, "errors": [], "created": created}
-        if created:
-            return sf_json(result, 201)
-        if version_number(version) < UPDATED_STATUS_SINCE:
-            return no_content()
-        return sf_json(result, 200)
+        return reply_response(rest.upsert_by_external_id(
+            emu, obj, field, _external_value(request), body, version))
 
     @router.delete("/sobjects/{sobject}/{field}/{value:path}")
     async def delete_by_external_id(request: Request, version: str, sobject: str,
                                     field: str) -> Response:
         obj = resolve_object(sobject)
-        try:
-            with emu.lock:
-                emu.dml.delete(obj.name, _by_external_id(emu, request, obj, field)["Id"])
-        except MultipleMatches as err:
-            return _multiple(err, obj, version)
-        return no_content()
+        return reply_response(rest.delete_by_external_id(
+            emu, obj, field, _external_value(request), version))
 
 
 def _query_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     async def run(request: Request, version: str, include_deleted: bool) -> Response:
-        soql = request.query_params.get("q")
-        if not soql:
-            raise SfError("MALFORMED_QUERY", "A query string has to be specified")
         batch = batch_size(request.headers.get("sforce-query-options"))
-        with emu.lock:
-            result = execute(emu.store, soql, include_deleted=include_deleted, version=version)
-            return sf_json(emu.cursors.first_page(result, batch, version))
+        return reply_response(rest.run_query(emu, request.query_params.get("q"), version,
+                                             include_deleted=include_deleted, batch=batch))
 
     @router.get("/query")
     async def query(request: Request, version: str) -> Response:
@@ -260,5 +216,34 @@ def _query_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     @router.get("/queryAll/{locator}")
     async def query_more(request: Request, version: str, locator: str) -> Response:
         batch = batch_size(request.headers.get("sforce-query-options"))
+        return reply_response(rest.query_more(emu, locator, version, batch))
+
+
+def _collection_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
+    @router.post("/composite/sobjects")
+    async def create_many(request: Request) -> Response:
+        return sf_json(coll.create_many(emu, await json_body(request)))
+
+    @router.patch("/composite/sobjects")
+    async def update_many(request: Request) -> Response:
+        return sf_json(coll.update_many(emu, await json_body(request)))
+
+    @router.patch("/composite/sobjects/{sobject}/{field}")
+    async def upsert_many(request: Request, version: str, sobject: str, field: str) -> Response:
+        return sf_json(coll.upsert_many(emu, version, sobject, field, await json_body(request)))
+
+    @router.delete("/composite/sobjects")
+    async def delete_many(request: Request) -> Response:
+        params = request.query_params
+        flag = params.get("allOrNone", "false").lower() == "true"
+        return sf_json(coll.delete_many(emu, params.get("ids"), flag))
+
+    @router.get("/composite/sobjects/{sobject}")
+    async def retrieve_many(request: Request, version: str, sobject: str) -> Response:
+        obj = resolve_object(sobject)
+        ids = coll.split_list(request.query_params.get("ids"))
+        fields = coll.split_list(request.query_params.get("fields"))
+        if not ids or not fields:
+            raise SfError("MISSING_ARGUMENT", "The ids and fields parameters are required")
         with emu.lock:
-            return sf_json(emu.cursors.next_page(locator, batch, version))
+            return sf_json(coll.retrieve_many(emu, obj, ids, fields, version))

@@ -8,6 +8,7 @@ platform-enforced integrity rules, ``DELETE_FAILED`` for refused deletes).
 
 from __future__ import annotations
 
+from sandbox.salesforce.custom_objects import AUTO_NAMES, STOCK_LEVEL
 from sandbox.salesforce.errors import SfError, dml
 from sandbox.salesforce.schema import SCHEMA, Field, status_category
 from sandbox.salesforce.store import Record, Store
@@ -38,6 +39,9 @@ class Rules:
             self._order_insert(rec)
         elif sobject == "OrderItem":
             self._item_write(None, rec)
+        if sobject in AUTO_NAMES:
+            prefix, digits = AUTO_NAMES[sobject]
+            rec["Name"] = f"{prefix}{self.store.next_autonumber(f'{sobject}.Name', 1):0{digits}d}"
 
     def before_update(self, sobject: str, old: Record, new: Record) -> None:
         """Derive fields of an updated record and refuse the change if it breaks a rule."""
@@ -60,7 +64,8 @@ class Rules:
             raise dml("DELETE_FAILED", "You can't delete the standard price book.")
 
     def after_write(self, sobject: str, old: Record | None, new: Record | None) -> None:
-        """Keep denormalised values in step: order totals, entries' product name and code."""
+        """Keep denormalised values in step: order totals, entries' product name and code,
+        products' stock totals."""
         if sobject == "OrderItem":
             for rec in (old, new):
                 if rec is not None:
@@ -68,8 +73,30 @@ class Rules:
         elif sobject == "Product2" and new is not None and not new["IsDeleted"]:
             for entry in self.store.find("PricebookEntry", _field("PricebookEntry", "Product2Id"),
                                          new["Id"]):
-                self.store.put("PricebookEntry", {**entry, "Name": new["Name"],
-                                                  "ProductCode": new["ProductCode"]})
+                if (entry["Name"], entry["ProductCode"]) != (new["Name"], new["ProductCode"]):
+                    # A system-driven change: it moves the entry's stamps, as in a real org.
+                    self.store.touch("PricebookEntry", entry, Name=new["Name"],
+                                     ProductCode=new["ProductCode"])
+        elif sobject == STOCK_LEVEL:
+            for rec in (old, new):
+                if rec is not None:
+                    self._recompute_stock(rec["Product__c"])
+
+    def _recompute_stock(self, product_id: str) -> None:
+        """Product2 quantities = the sums over its live Stock_Level__c rows.
+
+        Assumption: the package ships a roll-up (flow) that keeps the product's totals equal to
+        its stock levels; like every roll-up it moves the parent's stamps.
+        """
+        product = self.store.get("Product2", product_id)
+        if product is None:
+            return
+        levels = self.store.find(STOCK_LEVEL, _field(STOCK_LEVEL, "Product__c"), product_id)
+        on_hand = round(sum(float(lv["On_Hand__c"] or 0) for lv in levels), 2)
+        reserved = round(sum(float(lv["Reserved__c"] or 0) for lv in levels), 2)
+        if (product["Quantity_On_Hand__c"], product["Quantity_Reserved__c"]) != (on_hand, reserved):
+            self.store.touch("Product2", product, Quantity_On_Hand__c=on_hand,
+                             Quantity_Reserved__c=reserved)
 
     # --- PricebookEntry -------------------------------------------------------------------------
     def _entry_insert(self, rec: Record) -> None:

@@ -1,5 +1,6 @@
 """sObject Collections (``/composite/sobjects``) of the emulated org (REST API v42.0–v62.0;
-upsert by external id from v46.0).
+upsert by external id from v46.0), as functions the HTTP routes (`routes`) and Composite
+subrequests (`composite_dispatch`) share.
 
 A call carries at most 200 records (more: 400 ``EXCEEDED_ID_LIMIT``, the code orgs use for
 over-long id lists; chosen, unverified for bodies) and counts as one API request. The answer is
@@ -15,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request, Response
-
 from sandbox.salesforce.errors import SfError, dml, not_found
 from sandbox.salesforce.ids import normalize_id, object_of
 from sandbox.salesforce.query import attributes
 from sandbox.salesforce.schema import SObject, sobject
 from sandbox.salesforce.store import Record
-from sandbox.salesforce.web import json_body, resolve_object, sf_json, version_number
+from sandbox.salesforce.web import resolve_object, version_number
 
 if TYPE_CHECKING:
     from sandbox.salesforce.emulator import SalesforceEmulator
@@ -208,7 +207,7 @@ def _delete_op(emu: SalesforceEmulator, raw: str) -> tuple[Operation, bool]:
     return op, exists
 
 
-def _retrieve(emu: SalesforceEmulator, obj: SObject, ids: list[str], fields: list[str],
+def retrieve_many(emu: SalesforceEmulator, obj: SObject, ids: list[str], fields: list[str],
               version: str) -> list[Record | None]:
     _too_many(len(ids), MAX_RETRIEVE_IDS)
     resolved = []
@@ -229,62 +228,56 @@ def _retrieve(emu: SalesforceEmulator, obj: SObject, ids: list[str], fields: lis
     return out
 
 
-def _split(value: str | None) -> list[str]:
+def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def register(router: APIRouter, emu: SalesforceEmulator) -> None:
-    """Add the ``/composite/sobjects`` routes to the data router."""
-    _write_routes(router, emu)
-    _read_delete_routes(router, emu)
+def create_many(emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
+                ) -> list[Record]:
+    """``POST /composite/sobjects``: create (mixed types) in order.
+
+    Args:
+        emu: the org.
+        data: the JSON body ``{"allOrNone", "records"}``.
+        force_all_or_none: a Composite request with ``allOrNone`` overrides the body's flag.
+    """
+    all_or_none, records = _batch(data)
+    if _chunks(records) > MAX_CHUNKS:
+        # Code unverified; the text is the platform's for mixed-type DML.
+        raise SfError("INVALID_BATCH_REQUEST", "Cannot have more than 10 chunks in a single "
+                      "operation. Please rearrange the data to reduce chunking.")
+    with emu.lock:
+        ops = [_create_op(emu, r) for r in records]
+        return run_all(emu, all_or_none or force_all_or_none, ops, [False] * len(ops))
 
 
-def _write_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
-    @router.post("/composite/sobjects")
-    async def create_many(request: Request) -> Response:
-        all_or_none, records = _batch(await json_body(request))
-        if _chunks(records) > MAX_CHUNKS:
-            # Code unverified; the text is the platform's for mixed-type DML.
-            raise SfError("INVALID_BATCH_REQUEST", "Cannot have more than 10 chunks in a single "
-                          "operation. Please rearrange the data to reduce chunking.")
-        with emu.lock:
-            ops = [_create_op(emu, r) for r in records]
-            return sf_json(run_all(emu, all_or_none, ops, [False] * len(ops)))
-
-    @router.patch("/composite/sobjects")
-    async def update_many(request: Request) -> Response:
-        all_or_none, records = _batch(await json_body(request))
-        with emu.lock:
-            pairs = [_update_op(emu, r) for r in records]
-            return sf_json(run_all(emu, all_or_none, [p[0] for p in pairs], [p[1] for p in pairs]))
-
-    @router.patch("/composite/sobjects/{sobject}/{field}")
-    async def upsert_many(request: Request, version: str, sobject: str, field: str) -> Response:
-        if version_number(version) < UPSERT_SINCE:
-            raise not_found()
-        obj = resolve_object(sobject)
-        all_or_none, records = _batch(await json_body(request))
-        with emu.lock:
-            ops, existed = _upsert_ops(emu, obj, field, records)
-            return sf_json(run_all(emu, all_or_none, ops, existed))
+def update_many(emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
+                ) -> list[Record]:
+    """``PATCH /composite/sobjects``: update by Id in order."""
+    all_or_none, records = _batch(data)
+    with emu.lock:
+        pairs = [_update_op(emu, r) for r in records]
+        return run_all(emu, all_or_none or force_all_or_none, [p[0] for p in pairs],
+                       [p[1] for p in pairs])
 
 
-def _read_delete_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
-    @router.delete("/composite/sobjects")
-    async def delete_many(request: Request) -> Response:
-        ids = _split(request.query_params.get("ids"))
-        _too_many(len(ids))
-        all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
-        with emu.lock:
-            pairs = [_delete_op(emu, i) for i in ids]
-            return sf_json(run_all(emu, all_or_none, [p[0] for p in pairs], [p[1] for p in pairs]))
+def upsert_many(emu: SalesforceEmulator, version: str, sobject_name: str, field: str, data: Any,
+                *, force_all_or_none: bool = False) -> list[Record]:
+    """``PATCH /composite/sobjects/{S}/{ExtField}`` (v46.0+): upsert by external id."""
+    if version_number(version) < UPSERT_SINCE:
+        raise not_found()
+    obj = resolve_object(sobject_name)
+    all_or_none, records = _batch(data)
+    with emu.lock:
+        ops, existed = _upsert_ops(emu, obj, field, records)
+        return run_all(emu, all_or_none or force_all_or_none, ops, existed)
 
-    @router.get("/composite/sobjects/{sobject}")
-    async def retrieve_many(request: Request, version: str, sobject: str) -> Response:
-        obj = resolve_object(sobject)
-        ids, fields = _split(request.query_params.get("ids")), _split(
-            request.query_params.get("fields"))
-        if not ids or not fields:
-            raise SfError("MISSING_ARGUMENT", "The ids and fields parameters are required")
-        with emu.lock:
-            return sf_json(_retrieve(emu, obj, ids, fields, version))
+
+def delete_many(emu: SalesforceEmulator, ids_param: str | None, all_or_none: bool
+                ) -> list[Record]:
+    """``DELETE /composite/sobjects?ids=&allOrNone=``."""
+    ids = split_list(ids_param)
+    _too_many(len(ids))
+    with emu.lock:
+        pairs = [_delete_op(emu, i) for i in ids]
+        return run_all(emu, all_or_none, [p[0] for p in pairs], [p[1] for p in pairs])

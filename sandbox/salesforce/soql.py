@@ -11,11 +11,12 @@ Grammar::
     op         := = | != | <> | < | <= | > | >= | LIKE
     literal    := 'string' (backslash escapes) | number | true | false | null
                 | 2024-01-01 | 2024-01-01T00:00:00Z (or .sss, +hh:mm)
+                | TODAY | THIS_WEEK | LAST_N_DAYS:n | ...   (date literals: `date_literals`)
     path       := Field | Relationship.Field
 
 Keywords and names are case-insensitive. Syntax errors raise ``MALFORMED_QUERY``.
 Not supported (``MALFORMED_QUERY``): sub-queries, aggregate functions other than ``COUNT()``,
-GROUP BY, date literals such as ``TODAY`` / ``LAST_N_DAYS:n``, bind variables.
+GROUP BY, fiscal date literals (``THIS_FISCAL_QUARTER`` …), bind variables.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.salesforce.date_literals import FIXED, WITH_N
 from sandbox.salesforce.errors import SfError
 from sandbox.salesforce.soql_lexer import Token, malformed, tokenize
 
@@ -36,7 +38,8 @@ COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 
 @dataclass(frozen=True)
 class Literal:
-    """A literal value: kind is string, number, boolean, null, date or datetime."""
+    """A literal value: kind is string, number, boolean, null, date, datetime or relative (a
+    date literal: value ``(name, n)``, n None for literals without a number)."""
 
     kind: str
     value: Any
@@ -238,6 +241,12 @@ class _Parser:
         if tok.kind in ("string", "number", "date", "datetime"):
             self.pos += 1
             return Literal(tok.kind, tok.value)
+        if tok.kind == "relative" and tok.value[0] in WITH_N:
+            self.pos += 1
+            return Literal("relative", tok.value)
+        if tok.kind == "ident" and tok.text.upper() in FIXED:
+            self.pos += 1
+            return Literal("relative", (tok.text.upper(), None))
         for word, lit in (("TRUE", Literal("boolean", True)), ("FALSE", Literal("boolean", False)),
                           ("NULL", Literal("null", None))):
             if self.accept_kw(word):

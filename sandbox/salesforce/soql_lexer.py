@@ -2,8 +2,8 @@
 
 Tokens: quoted strings (backslash escapes ``\\n \\r \\t \\b \\f \\" \\' \\\\``; ``\\_`` and
 ``\\%`` stay escaped for LIKE), datetime literals (normalised to UTC in the API's format), date
-literals, numbers, names (dotted paths are one token) and operators. Anything else is
-``MALFORMED_QUERY``.
+literals, numbers, date literals with a number (``LAST_N_DAYS:7``, one token), names (dotted paths
+are one token) and operators. Anything else is ``MALFORMED_QUERY``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ TOKEN_RE = re.compile(
     |(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2}))
     |(?P<date>\d{4}-\d{2}-\d{2})
     |(?P<number>[+-]?(?:\d+(?:\.\d+)?|\.\d+))
+    |(?P<relative>[A-Za-z_]+:\d+)
     |(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
     |(?P<op>!=|<>|<=|>=|=|<|>|\(|\)|,)
     """,
@@ -94,6 +95,9 @@ def tokenize(soql: str) -> list[Token]:
             tokens.append(Token(kind, text, text))
         elif kind == "number":
             tokens.append(Token(kind, text, float(text)))
+        elif kind == "relative":
+            name, _, n = text.partition(":")
+            tokens.append(Token(kind, text, (name.upper(), int(n))))
         else:
             tokens.append(Token(kind, text))
     tokens.append(Token("eof", ""))

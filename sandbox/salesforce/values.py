@@ -4,6 +4,9 @@ Incoming JSON values are coerced per field type the way the org's JSON deseriali
 empty string is null for text fields, numbers may arrive as numeric strings, currency and other
 scaled numbers are rounded half-up to their scale, dates are ``YYYY-MM-DD``. Datetimes are stored
 in the API's own format (``2024-01-01T00:00:00.000+0000``, always UTC), which sorts lexically.
+
+"Now" for record stamps is the business clock (`connectors.clock.utcnow`), so a sandbox run as
+another day stamps its records on that day.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from connectors.clock import utcnow
 from sandbox.salesforce.errors import SfError, dml
 from sandbox.salesforce.ids import normalize_id
-from sandbox.salesforce.schema import Field
+from sandbox.salesforce.model import Field
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms}+0000"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 # Deliberately simple: Salesforce's own check is looser than RFC 5322 but rejects these.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -30,8 +37,8 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def now_stamp() -> str:
-    """The current time in the API's datetime format."""
-    return stamp(dt.datetime.now(dt.UTC))
+    """The current business time in the API's datetime format."""
+    return stamp(utcnow())
 
 
 def parse_stamp(value: str) -> dt.datetime:
@@ -54,7 +61,8 @@ def _parser_error(f: Field, value: Any) -> SfError:
     kind = {str: "VALUE_STRING", bool: "VALUE_TRUE" if value else "VALUE_FALSE"}.get(
         type(value), "VALUE_NUMBER" if isinstance(value, int | float) else "START_OBJECT"
     )
-    target = {"double": "double", "currency": "double", "date": "date", "boolean": "boolean"}
+    target = {"double": "double", "currency": "double", "date": "date", "boolean": "boolean",
+              "datetime": "datetime"}
     return SfError(
         "JSON_PARSER_ERROR",
         f"Cannot deserialize instance of {target.get(f.type, 'string')} from {kind} value "
@@ -124,6 +132,8 @@ def coerce(f: Field, value: Any) -> Any:
         if not isinstance(value, str) or not valid_date(value):
             raise _parser_error(f, value)
         return value
+    if f.type == "datetime":
+        return _datetime(f, value)
     if f.type in ("reference", "id"):
         if value == "":
             return None
@@ -141,6 +151,20 @@ def coerce(f: Field, value: Any) -> Any:
             )
         return text
     return _text(f, value)
+
+
+def _datetime(f: Field, value: Any) -> str | None:
+    if value == "":
+        return None
+    if not isinstance(value, str) or not DATETIME_RE.match(value):
+        raise _parser_error(f, value)
+    try:
+        moment = parse_stamp(value)
+    except ValueError:
+        raise _parser_error(f, value) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # Assumption: no offset given means UTC
+    return stamp(moment)
 
 
 def _reference_id(f: Field, value: str) -> str:

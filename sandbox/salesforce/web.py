@@ -1,7 +1,16 @@
 """HTTP plumbing shared by the emulator's routes (REST API v42.0–v62.0): supported versions,
 JSON bodies, error rendering, and the outer ASGI layer that strips trailing slashes (simple-
-salesforce requests ``.../query/`` and ``.../sobjects/Account/``) and stamps ``Sforce-Limit-Info``
-on every data response.
+salesforce requests ``.../query/`` and ``.../sobjects/Account/``), stamps ``Sforce-Limit-Info``
+on every data response and refuses over-long URLs as the org's front end does.
+
+A URL (path and query string, as sent) longer than 16,384 bytes gets 414 with a small HTML page
+and no JSON error array: the refusal comes from the web tier in front of the API. Assumption: the
+page is the ``414 Request-URI Too Large`` one such servers answer (the exact bytes are not
+documented); it carries no ``Sforce-Limit-Info``. The sandbox still counts the request like any
+other, in its endpoint counters and the daily request count, so per-order call figures include
+it: the edge only flags a data request, routing runs, and the data router's guard (or the
+not-found handler) answers the 414 before anything is executed. Login and the versions list
+(not API requests) get the 414 from the edge itself.
 """
 
 from __future__ import annotations
@@ -18,12 +27,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.salesforce.errors import NOT_FOUND_MESSAGE, OAuthError, SfError, not_found
+from sandbox.salesforce.rest import Reply
 from sandbox.salesforce.schema import SObject, sobject
 
 FIRST_VERSION, LAST_VERSION = 42, 62
 VERSIONS = tuple(f"{v}.0" for v in range(FIRST_VERSION, LAST_VERSION + 1))
 DATA_PATH = re.compile(r"^/services/data/v[^/]+(/|$)")
 LIMIT_HEADER = b"sforce-limit-info"
+MAX_URL_BYTES = 16384
+TOO_LONG_KEY = "sandbox.salesforce.uri_too_long"  # scope flag set by the edge
+URI_TOO_LONG_BODY = (
+    b"<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n"
+    b"<center><h1>414 Request-URI Too Large</h1></center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 def release_label(version: str) -> str:
@@ -81,6 +97,34 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
+def reply_response(reply: Reply) -> Response:
+    """The HTTP response of a resource's `Reply` (no body: an empty one)."""
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=reply.headers)
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+class UriTooLong(Exception):
+    """The request's URL is over the front end's limit (rendered as its 414 page)."""
+
+
+def uri_too_long(scope: Scope) -> bool:
+    """Whether the edge marked this request's URL as too long."""
+    return bool(scope.get(TOO_LONG_KEY))
+
+
+async def uri_too_long_handler(request: Request, exc: Exception) -> Response:
+    """The front end's 414 page (HTML, no JSON error array, no ``Sforce-Limit-Info``)."""
+    return Response(URI_TOO_LONG_BODY, status_code=414, media_type="text/html")
+
+
+def url_length(scope: Scope) -> int:
+    """Bytes of the request's URL as sent: raw path, ``?`` and query string."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    return len(raw) + (len(query) + 1 if query else 0)
+
+
 async def sf_error_handler(request: Request, exc: Exception) -> Response:
     """Render SfError as the top-level error array."""
     assert isinstance(exc, SfError)
@@ -106,7 +150,7 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 
 class SalesforceEdge:
-    """Outer ASGI layer: trailing-slash folding and the ``Sforce-Limit-Info`` header."""
+    """Outer ASGI layer: URL length limit, trailing-slash folding, ``Sforce-Limit-Info``."""
 
     def __init__(self, app: ASGIApp, usage_header: Callable[[], str]) -> None:
         """Wrap `app`; `usage_header` gives the current ``api-usage=N/M`` value."""
@@ -118,6 +162,8 @@ class SalesforceEdge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith("/services/") and url_length(scope) > MAX_URL_BYTES:
+            scope = {**scope, TOO_LONG_KEY: True}
         path: str = scope["path"]
         if len(path) > 1 and path.endswith("/"):
             scope = dict(scope)
@@ -126,11 +172,15 @@ class SalesforceEdge:
             if raw:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
         if not DATA_PATH.match(scope["path"]):
+            if uri_too_long(scope):  # login and versions: not API requests, nothing to count
+                await Response(URI_TOO_LONG_BODY, 414, media_type="text/html")(
+                    scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
 
         async def stamped(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] != 401:
+            if message["type"] == "http.response.start" and message["status"] not in (401, 414):
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != LIMIT_HEADER
                 ]

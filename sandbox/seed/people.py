@@ -85,7 +85,7 @@ def moved(rng: random.Random, world: SeedWorld, share: float = 0.08) -> None:
     start = world.anchor - dt.timedelta(days=world.config.days)
     for c in rng.sample(world.customers, int(len(world.customers) * share)):
         at = start + dt.timedelta(seconds=rng.randint(86400, world.config.days * 86400 - 86400))
-        new = replace(c, **_address(rng, c.country != "US"))
+        new = replace(c, **_address(rng, c.country != "US"))  # type: ignore[arg-type]
         world.address_changes.append(SeedAddressChange(at.replace(microsecond=0), new))
     world.address_changes.sort(key=lambda ch: ch.at)
 

@@ -3,7 +3,10 @@
 Follows `shared/docs/store-apis.md` section 2 and the redacted captures in
 `shared/api-specs/shift4shop/samples/`. Header auth (`SecureURL`, `PrivateKey`, `Token`), bare JSON
 arrays in PascalCase, 1-based `offset` paging, 404 for empty lists, store-local timestamps.
-Routes live in `routes.py`, JSON shapes in `render.py`/`catalog.py`, paging in `query.py`.
+Routes live in `routes*.py` and `admin.py`, JSON shapes in `render.py`/`catalog.py`, paging in
+`query.py`, writes in `*_writes.py`, merchant helpers in `helpers.py`, webhooks in `webhooks.py`
+(registrations) and `delivery.py` (the sender). Every change is stamped with the business clock
+(`connectors.clock.utcnow`, injectable as `clock`) through `txn.StoreBase.transaction`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,19 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from connectors.clock import utcnow
 from sandbox.core import Emulator
 from sandbox.seed import SeedWorld
-from sandbox.shift4shop.catalog import ORDER_STATUSES, render_customer, render_product
+from sandbox.shift4shop.build import build_state
+from sandbox.shift4shop.catalog import render_customer, render_product
+from sandbox.shift4shop.delivery import WebhookSender
+from sandbox.shift4shop.helpers import AdminHelpers
+from sandbox.shift4shop.persist import dump_state, load_state
 from sandbox.shift4shop.query import ApiError, error_body
-from sandbox.shift4shop.render import SHIPPED_STATUSES, RenderContext, render_order
+from sandbox.shift4shop.render import render_order
 from sandbox.shift4shop.routes import register
-from sandbox.shift4shop.state import Order, StoreState, build_state, dump_state, load_state
+from sandbox.shift4shop.state import StoreState
+from sandbox.shift4shop.webhooks import WebhookAdmin, render_webhook
 
 # Sandbox credentials (not secrets: they only open the local emulator).
 SECURE_URL = "https://sandbox-store.3dcartstores.com"
@@ -33,8 +42,6 @@ TOKEN = "sbx-3dcart-token-fedcba9876543210"
 BASE_PATH = "/3dCartWebAPI/v1"
 # The real maximum is undocumented (store-apis.md 2.3): clients use 100-300, SkuVault 300.
 MAX_LIMIT = 300
-# Only these order fields are writable here; a PUT must carry at least one of them.
-WRITABLE_ORDER_FIELDS = ("OrderStatusID", "InternalComments")
 # HTML error page: store-apis.md 2.9 says HTML error pages come back. The text is an assumption
 # modelled on the ASP.NET runtime error page the API's stack (x-aspnet-version) produces.
 SERVER_ERROR_HTML = """<!DOCTYPE html>
@@ -59,13 +66,16 @@ def normalize_store_url(value: str) -> str:
     return url.removeprefix("www.").rstrip("/")
 
 
-def utc_now() -> dt.datetime:
-    """The current time, aware UTC, to the second (the API prints whole seconds)."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+class Shift4ShopEmulator(AdminHelpers, WebhookAdmin, Emulator):
+    """Emulated Shift4Shop store seeded from the shared world.
 
-
-class Shift4ShopEmulator(Emulator):
-    """Emulated Shift4Shop store seeded from the shared world."""
+    API writes: `update_order(s)`, `update_shipment(s)`, `add_shipment(s)`, `update_product(s)`,
+    `create_product(s)`, `delete_product`, `update_advanced_option(s)`, `create_customer(s)`,
+    `update_customer(s)`, `create_webhook(s)`, `update_webhook`, `delete_webhook`. Merchant
+    helpers: `touch_order`, `edit_customer`, `set_stock`, `set_price`, `place_order`. Webhook
+    deliveries: `webhook_verify`, `webhook_sender` (policy, chaos), `wait_for_deliveries`,
+    `flush_webhooks`, `webhook_deliveries`.
+    """
 
     name: ClassVar[str] = "shift4shop"
 
@@ -83,8 +93,10 @@ class Shift4ShopEmulator(Emulator):
         self.token = TOKEN
         self.base_path = BASE_PATH
         self.max_limit = MAX_LIMIT
-        self.clock: Callable[[], dt.datetime] = utc_now
+        self.clock: Callable[[], dt.datetime] = utcnow
         self.state: StoreState = build_state(world)
+        # The log follows an injected clock too (late-bound: tests may replace `clock`).
+        self.webhook_sender = WebhookSender(clock=lambda: self.clock())
 
     # --- Emulator interface -------------------------------------------------------------------
     def routes(self, app: FastAPI) -> None:
@@ -92,13 +104,14 @@ class Shift4ShopEmulator(Emulator):
         register(app, self)
 
     def records(self) -> dict[str, list[dict[str, Any]]]:
-        """Every order, customer and product, rendered as the API returns them."""
-        ctx = self.render_context
+        """Every order, customer, product and webhook, rendered as the API returns them."""
         with self.lock:
+            ctx, state = self.render_context, self.state
             return {
-                "Order": [render_order(o, ctx) for _, o in sorted(self.state.orders.items())],
-                "Customer": [render_customer(c) for _, c in sorted(self.state.customers.items())],
-                "Product": [render_product(p, ctx) for _, p in sorted(self.state.products.items())],
+                "Order": [render_order(o, ctx) for _, o in sorted(state.orders.items())],
+                "Customer": [render_customer(c) for _, c in sorted(state.customers.items())],
+                "Product": [render_product(p, ctx) for _, p in sorted(state.products.items())],
+                "Webhook": [render_webhook(h, self.tz) for _, h in sorted(state.webhooks.items())],
             }
 
     def dump(self) -> dict[str, Any]:
@@ -145,11 +158,6 @@ class Shift4ShopEmulator(Emulator):
         }
 
     # --- API helpers ---------------------------------------------------------------------------
-    @property
-    def render_context(self) -> RenderContext:
-        """What the renderers need: store zone, store URL and catalogue."""
-        return RenderContext(self.tz, self.secure_url, self.state.products)
-
     async def authenticate(self, request: Request) -> None:
         """Check the three auth headers (names are case-insensitive, as in HTTP).
 
@@ -166,60 +174,3 @@ class Shift4ShopEmulator(Emulator):
             raise ApiError(401, "Unauthorized: invalid PrivateKey")
         if headers.get("token") != self.token:
             raise ApiError(401, "Unauthorized: invalid Token for this store")
-
-    def update_order(self, order_id: int, changes: dict[str, Any]) -> None:
-        """Apply a `PUT /Orders` body to one order and bump its LastUpdate.
-
-        Args:
-            order_id: the OrderID.
-            changes: the request object; `OrderStatusID` and `InternalComments` are applied,
-                other keys are ignored (assumption: the real API accepts a full order object).
-
-        Raises:
-            ApiError: 404 for an unknown order, 400 for an invalid or missing writable field.
-        """
-        status = changes.get("OrderStatusID")
-        comments = changes.get("InternalComments")
-        if status is None and comments is None:
-            raise ApiError(
-                400, f"Nothing to update: send one of {', '.join(WRITABLE_ORDER_FIELDS)}"
-            )
-        if status is not None and (type(status) is not int or status not in ORDER_STATUSES):
-            raise ApiError(400, f"Invalid OrderStatusID: {status!r}")
-        if comments is not None and not isinstance(comments, str):
-            raise ApiError(400, "Invalid InternalComments: must be a string")
-        with self.lock:
-            order = self.state.orders.get(order_id)
-            if order is None:
-                raise ApiError(404, f"Order {order_id} not found")
-            if comments is not None:
-                order.internal_comments = comments
-            self._touch(order, status)
-
-    def touch_order(self, order_id: int, status_id: int | None = None) -> dict[str, Any]:
-        """Change an order as the merchant would in the admin: LastUpdate := now.
-
-        For tests and the demo (an incremental sync must pick the order up again).
-
-        Args:
-            order_id: the OrderID.
-            status_id: new OrderStatusID, or None to keep the status.
-
-        Returns:
-            The order as the API now renders it.
-
-        Raises:
-            KeyError: unknown order.
-        """
-        with self.lock:
-            order = self.state.orders[order_id]
-            self._touch(order, status_id)
-            return render_order(order, self.render_context)
-
-    def _touch(self, order: Order, status_id: int | None) -> None:
-        now = self.clock()
-        if status_id is not None:
-            order.status_id = status_id
-            if status_id in SHIPPED_STATUSES and order.shipped_at is None:
-                order.shipped_at = now
-        order.last_update = now

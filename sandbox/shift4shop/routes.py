@@ -1,28 +1,27 @@
 """HTTP routes of the Shift4Shop (3dcart) REST API v1 emulator, under `/3dCartWebAPI/v1`.
 
-The endpoint table `ENDPOINTS` is data; handlers are methods of `Shift4ShopApi`. Every route needs
-the three auth headers. Errors (ours, unknown paths, wrong methods) answer the documented error
-array; admin routes keep FastAPI's defaults.
+The endpoint tables (`ENDPOINTS` here and in `routes_catalog.py` / `routes_webhooks.py`) are data;
+handlers are methods of the `*Api` classes. Every route needs the three auth headers. Errors
+(ours, unknown paths, wrong methods) answer the documented error array; admin routes
+(`admin.py`) keep FastAPI's defaults.
+
+Sub-resource lists (`/Orders/{id}/Items|Shipments|Transactions`) are not paged. Assumption: the
+spec lists `limit`/`offset` for them, but an order never holds more than a handful.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.shift4shop.catalog import (
-    ORDER_STATUSES,
-    render_customer,
-    render_product,
-    render_skuinfo,
-    render_status,
-)
+from sandbox.shift4shop.admin import register_admin
+from sandbox.shift4shop.catalog import ORDER_STATUSES, render_status
+from sandbox.shift4shop.fields import CREATED, items_of, written
 from sandbox.shift4shop.query import (
     ApiError,
     Page,
@@ -35,15 +34,18 @@ from sandbox.shift4shop.query import (
 from sandbox.shift4shop.render import (
     render_item,
     render_order,
-    render_shipment,
+    render_shipments,
     render_transactions,
 )
-from sandbox.shift4shop.state import Customer, Order, Product
+from sandbox.shift4shop.routes_catalog import CATALOG_ENDPOINTS, CatalogApi
+from sandbox.shift4shop.routes_webhooks import WEBHOOK_ENDPOINTS, WebhooksApi
+from sandbox.shift4shop.state import Order
+from sandbox.shift4shop.web import ok, path_id, read_json, read_object, sub_list, write_response
 
 if TYPE_CHECKING:
     from sandbox.shift4shop.emulator import Shift4ShopEmulator
 
-# (method, path under the base path, handler name); /Products/skuinfo before /Products/{id}.
+# (method, path under the base path, handler name)
 ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("GET", "/Orders", "list_orders"),
     ("PUT", "/Orders", "put_orders"),
@@ -51,46 +53,27 @@ ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("PUT", "/Orders/{orderid}", "put_order"),
     ("GET", "/Orders/{orderid}/Items", "get_items"),
     ("GET", "/Orders/{orderid}/Shipments", "get_shipments"),
+    ("PUT", "/Orders/{orderid}/Shipments", "put_shipments"),
+    ("POST", "/Orders/{orderid}/Shipments", "post_shipments"),
+    ("PUT", "/Orders/{orderid}/Shipments/{shipmentid}", "put_shipment"),
     ("GET", "/Orders/{orderid}/Transactions", "get_transactions"),
     ("GET", "/OrderStatus", "list_statuses"),
-    ("GET", "/Customers", "list_customers"),
-    ("GET", "/Customers/{customerid}", "get_customer"),
-    ("GET", "/Products", "list_products"),
-    ("GET", "/Products/skuinfo", "list_skuinfo"),
-    ("GET", "/Products/{catalogid}", "get_product"),
 )
-UPDATED = "updated successfully"
 
 
-def _id(raw: str, what: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, f"Invalid {what}: {raw!r}") from None
-
-
-def _ok(body: Any) -> JSONResponse:
-    return JSONResponse(body)
-
-
-def _written(order_id: Any, status: int = 200, message: str = UPDATED) -> dict[str, str]:
-    """One Key/Value/Status/Message element (Status is a string, as captured)."""
-    return {"Key": "OrderID", "Value": str(order_id), "Status": str(status), "Message": message}
-
-
-class Shift4ShopApi:
-    """Handlers bound to one emulator (its state, lock, store zone and limits)."""
+class OrdersApi:
+    """Order handlers bound to one emulator (its state, lock, store zone and limits)."""
 
     def __init__(self, emu: Shift4ShopEmulator) -> None:
         """Bind the handlers to `emu`."""
         self.emu = emu
 
-    # --- orders ------------------------------------------------------------------------------
     def _order_filter(self, params: dict[str, str]) -> Callable[[Order], bool]:
         status = int_param(params, "orderstatus", 0)  # 0 = all statuses, 7 included
         invoice = int_param(params, "invoicenumber", 0)
         invoice_from = int_param(params, "invoicenumberstart", 0)
         invoice_to = int_param(params, "invoicenumberend", 0)
+        prefix = params.get("invoiceprefix")
         # Assumption: billingemail is an exact match, case-insensitive.
         email = params.get("billingemail", "").strip().lower()
         by_date = window(params, "date", self.emu.tz)
@@ -102,6 +85,7 @@ class Shift4ShopApi:
                 and (not invoice or o.invoice_number == invoice)
                 and (not invoice_from or o.invoice_number >= invoice_from)
                 and (not invoice_to or o.invoice_number <= invoice_to)
+                and (prefix is None or o.invoice_prefix == prefix)
                 and (not email or o.customer.email.lower() == email)
                 and by_date(o.order_date)
                 and by_update(o.last_update)
@@ -117,10 +101,10 @@ class Shift4ShopApi:
         ctx = self.emu.render_context
         with self.emu.lock:
             rows = [o for _, o in sorted(self.emu.state.orders.items()) if keep(o)]
-            return _ok(paginate(rows, page, lambda o: render_order(o, ctx), "orders"))
+            return ok(paginate(rows, page, lambda o: render_order(o, ctx), "orders"))
 
     def _order(self, orderid: str) -> Order:
-        order = self.emu.state.orders.get(_id(orderid, "OrderID"))
+        order = self.emu.state.orders.get(path_id(orderid, "OrderID"))
         if order is None:
             raise ApiError(404, "No orders found")
         return order
@@ -128,151 +112,84 @@ class Shift4ShopApi:
     async def get_order(self, orderid: str) -> Response:
         """`GET /Orders/{orderid}`: an array with the one order."""
         with self.emu.lock:
-            return _ok([render_order(self._order(orderid), self.emu.render_context)])
+            return ok([render_order(self._order(orderid), self.emu.render_context)])
 
     async def get_items(self, orderid: str) -> Response:
         """`GET /Orders/{orderid}/Items`: the order's `OrderItemList`."""
         ctx = self.emu.render_context
         with self.emu.lock:
             order = self._order(orderid)
-            return self._sub_list([render_item(order, ln, ctx) for ln in order.lines], "items")
+            return sub_list([render_item(order, ln, ctx) for ln in order.lines], "items")
 
     async def get_shipments(self, orderid: str) -> Response:
-        """`GET /Orders/{orderid}/Shipments`: the order's `ShipmentList`."""
+        """`GET /Orders/{orderid}/Shipments`: the order's `ShipmentList` (404 when empty)."""
         with self.emu.lock:
             order = self._order(orderid)
-            return self._sub_list([render_shipment(order, self.emu.render_context)], "shipments")
+            return sub_list(render_shipments(order, self.emu.render_context), "shipments")
 
     async def get_transactions(self, orderid: str) -> Response:
-        """`GET /Orders/{orderid}/Transactions`: the order's `TransactionList` (404 if unpaid)."""
+        """`GET /Orders/{orderid}/Transactions`: the order's `TransactionList` (404 if none)."""
         with self.emu.lock:
             order = self._order(orderid)
             rows = render_transactions(order, self.emu.render_context)
-            return self._sub_list(rows, "transactions")
-
-    @staticmethod
-    def _sub_list(rows: list[dict[str, Any]], noun: str) -> Response:
-        if not rows:
-            raise ApiError(404, f"No {noun} found")
-        return _ok(rows)
+            return sub_list(rows, "transactions")
 
     async def put_order(self, orderid: str, request: Request) -> Response:
         """`PUT /Orders/{orderid}`: an object (or one-element array) of changes."""
-        order_id = _id(orderid, "OrderID")
-        body = await _json(request)
-        if isinstance(body, list) and len(body) == 1:
-            body = body[0]
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be an order object")
-        self.emu.update_order(order_id, body)
-        return _ok([_written(order_id)])
+        order_id = path_id(orderid, "OrderID")
+        self.emu.update_order(order_id, await read_object(request, "order"))
+        return ok([written("OrderID", order_id)])
 
     async def put_orders(self, request: Request) -> Response:
         """`PUT /Orders`: batch; one result element per item, failures inside a 200."""
-        body = await _json(request)
-        items = [body] if isinstance(body, dict) else body
-        if not isinstance(items, list) or not items:
-            raise ApiError(400, "Request body must be an array of order objects")
-        results = []
-        for item in items:
-            order_id = item.get("OrderID") if isinstance(item, dict) else None
-            if isinstance(order_id, str) and order_id.isdigit():
-                order_id = int(order_id)
-            if type(order_id) is not int:
-                results.append(_written(order_id or "", 400, "OrderID is required"))
-                continue
-            try:
-                self.emu.update_order(order_id, item)
-            except ApiError as exc:
-                results.append(_written(order_id, exc.status, exc.message))
-            else:
-                results.append(_written(order_id))
-        return _ok(results)
+        items, _ = items_of(await read_json(request), "order")
+        return ok(self.emu.update_orders(items))
+
+    async def put_shipment(self, orderid: str, shipmentid: str, request: Request) -> Response:
+        """`PUT /Orders/{orderid}/Shipments/{shipmentid}`: one ship-to."""
+        order_id, shipment_id = path_id(orderid, "OrderID"), path_id(shipmentid, "ShipmentID")
+        body = await read_object(request, "shipment")
+        self.emu.update_shipment(order_id, shipment_id, body)
+        return ok([written("ShipmentID", shipment_id)])
+
+    async def put_shipments(self, orderid: str, request: Request) -> Response:
+        """`PUT /Orders/{orderid}/Shipments`: items by ShipmentID, failures inside a 200."""
+        order_id = path_id(orderid, "OrderID")
+        items, batch = items_of(await read_json(request), "shipment")
+        return write_response(self.emu.update_shipments(order_id, items), batch)
+
+    async def post_shipments(self, orderid: str, request: Request) -> Response:
+        """`POST /Orders/{orderid}/Shipments`: new ship-tos (Key "ShipmentID", Status "201")."""
+        order_id = path_id(orderid, "OrderID")
+        items, batch = items_of(await read_json(request), "shipment")
+        if batch:
+            return ok(self.emu.add_shipments(order_id, items))
+        shipment_id = self.emu.add_shipment(order_id, items[0])
+        return ok([written("ShipmentID", shipment_id, 201, CREATED)], 201)
 
     async def list_statuses(self) -> Response:
         """`GET /OrderStatus`: the default status table."""
-        return _ok([render_status(i) for i in ORDER_STATUSES])
-
-    # --- customers and products --------------------------------------------------------------
-    async def list_customers(self, request: Request) -> Response:
-        """`GET /Customers`: `email` (exact, case-insensitive) and `lastupdatestart/end`."""
-        params = lower_params(request.query_params)
-        page = Page.from_params(params, self.emu.max_limit)
-        email = params.get("email", "").strip().lower()
-        by_update = window(params, "lastupdate", self.emu.tz)
-
-        def keep(c: Customer) -> bool:
-            return (not email or c.customer.email.lower() == email) and by_update(c.last_update)
-
-        with self.emu.lock:
-            rows = [c for _, c in sorted(self.emu.state.customers.items()) if keep(c)]
-            return _ok(paginate(rows, page, render_customer, "customers"))
-
-    async def get_customer(self, customerid: str) -> Response:
-        """`GET /Customers/{customerid}`: an array with the one customer."""
-        with self.emu.lock:
-            customer = self.emu.state.customers.get(_id(customerid, "CustomerID"))
-            if customer is None:
-                raise ApiError(404, "No customers found")
-            return _ok([render_customer(customer)])
-
-    def _products(self, params: dict[str, str]) -> list[Product]:
-        # Assumption: `sku` is an exact match, case-insensitive (the docs do not say).
-        sku = params.get("sku", "").strip().lower()
-        catalog_id = int_param(params, "catalogid", 0)
-        by_update = window(params, "lastupdate", self.emu.tz)
-        return [
-            p
-            for _, p in sorted(self.emu.state.products.items())
-            if (not sku or p.product.sku.lower() == sku)
-            and (not catalog_id or p.product.catalog_id == catalog_id)
-            and by_update(p.last_update)
-        ]
-
-    async def list_products(self, request: Request) -> Response:
-        """`GET /Products`: `sku`, `lastupdatestart/end`, paged by CatalogID."""
-        params = lower_params(request.query_params)
-        page = Page.from_params(params, self.emu.max_limit)
-        ctx = self.emu.render_context
-        with self.emu.lock:
-            rows = self._products(params)
-            return _ok(paginate(rows, page, lambda p: render_product(p, ctx), "products"))
-
-    async def list_skuinfo(self, request: Request) -> Response:
-        """`GET /Products/skuinfo`: the lightweight SKUInfo list (`catalogid`, `sku`)."""
-        params = lower_params(request.query_params)
-        page = Page.from_params(params, self.emu.max_limit)
-        with self.emu.lock:
-            return _ok(paginate(self._products(params), page, render_skuinfo, "products"))
-
-    async def get_product(self, catalogid: str) -> Response:
-        """`GET /Products/{catalogid}`: an array with the one product."""
-        with self.emu.lock:
-            product = self.emu.state.products.get(_id(catalogid, "CatalogID"))
-            if product is None:
-                raise ApiError(404, "No products found")
-            return _ok([render_product(product, self.emu.render_context)])
-
-
-async def _json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except ValueError:
-        raise ApiError(400, "Request body is not valid JSON") from None
+        return ok([render_status(i) for i in ORDER_STATUSES])
 
 
 def register(app: FastAPI, emu: Shift4ShopEmulator) -> None:
-    """Add the API routes (behind header auth) and the error handlers to `app`.
+    """Add the API routes (behind header auth), admin routes and error handlers to `app`.
 
     Args:
-        app: the emulator's app (admin routes already registered).
+        app: the emulator's app (the base admin routes already registered).
         emu: the emulator whose state the handlers serve.
     """
-    api = Shift4ShopApi(emu)
     router = APIRouter(prefix=emu.base_path, dependencies=[Depends(emu.authenticate)])
-    for method, path, handler in ENDPOINTS:
-        router.add_api_route(path, getattr(api, handler), methods=[method])
+    tables = (
+        (OrdersApi(emu), ENDPOINTS),
+        (CatalogApi(emu), CATALOG_ENDPOINTS),
+        (WebhooksApi(emu), WEBHOOK_ENDPOINTS),
+    )
+    for api, endpoints in tables:
+        for method, path, handler in endpoints:
+            router.add_api_route(path, getattr(api, handler), methods=[method])
     app.include_router(router)
+    register_admin(app, emu)
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

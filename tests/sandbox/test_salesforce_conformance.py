@@ -6,15 +6,10 @@ sObject Collections through ``restful``, and the exceptions its error mapping ra
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, cast
 
-import jwt
 import pytest
-import requests
 from simple_salesforce import Salesforce, SFType
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -25,31 +20,9 @@ from simple_salesforce.exceptions import (
 
 from sandbox.runner import Sandbox
 from sandbox.salesforce import SalesforceEmulator
+from tests.sandbox.sf_helpers import client, jwt_login
 
 BATCH_200 = {"Sforce-Query-Options": "batchSize=200"}
-
-
-def jwt_login(sb: Sandbox) -> str:
-    """What the connector does in sandbox mode: sign a JWT, POST it, keep the access token."""
-    env = sb.env()
-    claims = {
-        "iss": env["STOREBRIDGE_SALESFORCE_CONSUMER_KEY"],
-        "sub": env["STOREBRIDGE_SALESFORCE_USERNAME"],
-        "aud": env["STOREBRIDGE_SALESFORCE_AUDIENCE"],
-        "exp": int(time.time()) + 180,
-    }
-    key = Path(env["STOREBRIDGE_SALESFORCE_PRIVATE_KEY_FILE"]).read_bytes()
-    response = requests.post(
-        f"{env['STOREBRIDGE_SALESFORCE_BASE_URL']}/services/oauth2/token",
-        data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": jwt.encode(claims, key, algorithm="RS256"),
-        },
-        verify=env["STOREBRIDGE_SALESFORCE_CA_BUNDLE"],
-        timeout=10,
-    )
-    response.raise_for_status()
-    return str(response.json()["access_token"])
 
 
 def sobject(sf: Salesforce, name: str) -> SFType:
@@ -66,19 +39,6 @@ def restful(sf: Salesforce, path: str, method: str, body: dict[str, Any]) -> lis
 def content(exc: Exception) -> Any:
     """The parsed error body simple-salesforce attaches to its exceptions."""
     return cast(Any, exc).content
-
-
-@contextmanager
-def client(sb: Sandbox, token: str) -> Iterator[Salesforce]:
-    """simple-salesforce on a session that trusts the sandbox CA (closed afterwards, so the
-    server is not left waiting on keep-alive connections at shutdown)."""
-    session = requests.Session()
-    session.verify = sb.env()["STOREBRIDGE_SALESFORCE_CA_BUNDLE"]
-    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify (psf/requests
-    # #3829); without trust_env=False the sandbox CA is ignored wherever those are set.
-    session.trust_env = False
-    with session:
-        yield Salesforce(instance_url=sb.urls["salesforce"], session_id=token, session=session)
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,8 @@ def test_every_seeded_id_has_its_key_prefix_and_checksum(emu: SalesforceEmulator
         "PricebookEntry": "01u",
         "Order": "801",
         "OrderItem": "802",
+        "Stock_Level__c": "a0S",
+        "Storebridge_Payment__c": "a0P",
     }
     for kind, rows in emu.records().items():
         for rec in rows:
@@ -320,10 +322,13 @@ def test_records_and_env(sb: Sandbox, emu: SalesforceEmulator) -> None:
         "Product2",
         "PricebookEntry",
         "Pricebook2",
+        "Stock_Level__c",
+        "Storebridge_Payment__c",
     }
     world = sb.world
+    # every sellable SKU (products and their variants) is a Product2
     assert len([p for p in records["Product2"] if p["ProductCode"].startswith("SB-")]) == len(
-        world.products
+        world.skus()
     )
     standard = [b for b in records["Pricebook2"] if b["IsStandard"]]
     assert [b["Name"] for b in standard] == ["Standard Price Book"]

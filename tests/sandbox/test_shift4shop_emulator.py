@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from connectors.clock import utcnow
 from sandbox.runner import Sandbox
-from sandbox.seed import NOT_COMPLETED, UNKNOWN_SKU, SeedConfig, SeedWorld
+from sandbox.seed import NOT_COMPLETED, UNKNOWN_SKU, SeedConfig, SeedWorld, current
 from sandbox.shift4shop import Shift4ShopEmulator
 from sandbox.shift4shop.emulator import PRIVATE_KEY, SECURE_URL, TOKEN
 from sandbox.shift4shop.query import OFFSET_MESSAGE
@@ -45,6 +46,15 @@ SAMPLE_ORDER_KEYS = [
     "IP", "CustomerComments", "InternalComments", "ExternalComments",
 ]
 # fmt: on
+# Newer than the 2015 capture: the schema's promotion keys, in the schema's order.
+SCHEMA_ORDER_KEYS = ["PromotionList", "OrderDiscountCoupon", "OrderDiscountPromotion"]
+ORDER_KEYS = [
+    *SAMPLE_ORDER_KEYS[:26],
+    "PromotionList",
+    "OrderDiscount",
+    *SCHEMA_ORDER_KEYS[1:],
+    *SAMPLE_ORDER_KEYS[27:],
+]
 
 
 @pytest.fixture(scope="module")
@@ -228,23 +238,28 @@ def test_orderstatus_filter_and_not_completed(api: httpx.Client, world: SeedWorl
 def test_single_order_is_a_one_element_array_shaped_like_the_capture(
     api: httpx.Client, world: SeedWorld
 ) -> None:
-    order = next(o for o in world.orders if o.paid and o.status_id == 4)
+    order = next(
+        o
+        for o in world.orders
+        if o.status_id == 4 and [t.kind for t in o.transactions] == ["Sale"] and o.shipments
+    )
     body = api.get(f"/Orders/{order.order_id}").json()
     assert isinstance(body, list)
     assert len(body) == 1
     row = body[0]
-    assert list(row) == SAMPLE_ORDER_KEYS
+    assert list(row) == ORDER_KEYS
+    assert [k for k in row if k in SAMPLE_ORDER_KEYS] == SAMPLE_ORDER_KEYS
     assert row["CustomerID"] == order.customer.customer_id
     assert row["OrderAmount"] == float(order.total)
     assert row["SalesTax"] == float(order.tax)
     shipment = row["ShipmentList"][0]
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", shipment["ShipmentShippedDate"])
-    assert shipment["ShipmentTrackingCode"] == order.tracking
+    assert shipment["ShipmentTrackingCode"] == order.shipments[0].tracking == order.tracking
     assert row["TransactionList"][0]["TransactionType"] == "Sale"
     assert row["TransactionList"][0]["TransactionAmount"] == float(order.total)
     for sub, key in (("Items", "OrderItemList"), ("Shipments", "ShipmentList")):
         assert api.get(f"/Orders/{order.order_id}/{sub}").json() == row[key]
-    unpaid = next(o for o in world.orders if not o.paid)
+    unpaid = next(o for o in world.orders if not o.transactions)
     assert api.get(f"/Orders/{unpaid.order_id}/Transactions").status_code == 404
 
 
@@ -259,15 +274,18 @@ def test_not_found_body_shape(api: httpx.Client) -> None:
 
 @pytest.mark.usefixtures("restore")
 def test_put_changes_status_and_last_update(api: httpx.Client, world: SeedWorld) -> None:
-    order = next(o for o in world.orders if o.status_id == 2)
-    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    order = next(o for o in world.orders if o.status_id == 2 and o.shipments)
+    assert all(s.shipped_at is None for s in order.shipments)
+    before = utcnow().replace(microsecond=0)
     r = api.put(f"/Orders/{order.order_id}", json={"OrderStatusID": 4})
     assert r.status_code == 200
     written = {"Key": "OrderID", "Value": str(order.order_id), "Status": "200"}
     assert r.json() == [{**written, "Message": "updated successfully"}]
     row = api.get(f"/Orders/{order.order_id}").json()[0]
     assert row["OrderStatusID"] == 4
-    assert row["ShipmentList"][0]["ShipmentShippedDate"]
+    today = local(utcnow(), "%m/%d/%Y")
+    assert {s["ShipmentShippedDate"] for s in row["ShipmentList"]} == {today}
+    assert {s["ShipmentOrderStatus"] for s in row["ShipmentList"]} == {4}
     assert row["LastUpdate"] >= local(before, "%Y-%m-%dT%H:%M:%S")
     assert order.order_id in ids(fetch_all(api, lastupdatestart=local(before)))
     r = api.put(f"/Orders/{order.order_id}", json=[{"InternalComments": "synced"}])
@@ -364,7 +382,7 @@ def test_seeded_defects_are_visible(api: httpx.Client, world: SeedWorld) -> None
 
 def test_customers_and_products(api: httpx.Client, world: SeedWorld) -> None:
     assert api.get("/Customers", params={"countonly": 1}).json() == {"TotalCount": 200}
-    customer = world.customers[4]
+    customer = current(world, world.customers[4])
     rows = api.get("/Customers", params={"email": customer.email.upper()}).json()
     assert [r["CustomerID"] for r in rows] == [customer.customer_id]
     assert rows[0]["BillingAddress1"] == customer.address

@@ -253,6 +253,11 @@ class Customers:
                 if target:
                     self.binds.append(BindRequest(c.ref.system, "customer", c.ref.id, SF, obj,
                                                   target, payload_hash, as_of))
+            if payload_hash is None and where.contact_id and not c.is_guest:
+                # A contact the CRM had is linked both ways: its edits may reach the store
+                # customer (the `customers` use case read back), never the other way round.
+                self.binds.append(BindRequest(SF, "customer", where.contact_id, c.ref.system,
+                                              "Customer", c.ref.id, ""))
 
     def take_binds(self) -> list[BindRequest]:
         out, self.binds = self.binds, []
@@ -320,6 +325,7 @@ class CustomerTarget:
         job = self.tracker.start(Job(item, target_id=where.contact_id))
         job.payload = apply(self.hasher.contact, item.record, creating=False,
                             ctx={"account_id": where.account_id})
+        job.extra["echo"] = item.record  # what the Contact now holds, as the other side maps it
         job.on_done = lambda j: self._settle(j, where)
         if not keys:
             self.tracker.finish(job)

@@ -51,7 +51,7 @@ class FulfilmentSource:
         mapping = load_mapping("salesforce/fulfillment_from")
         self.order_fields = [*source_fields(mapping), EXT, "IsDeleted"]
         self.item_fields = [*source_fields(mapping, "line"), EXT, "OrderId",
-                            "PricebookEntry.Product2.ProductCode"]
+                            "Product2.ProductCode"]
 
     def _mine(self) -> str:
         return f"{EXT} LIKE {soql.quote(self.store + ':order:%')}"

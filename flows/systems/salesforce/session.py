@@ -149,7 +149,8 @@ class Tracker:
         elif job.target_id is None:
             self.done.append(failed(job.item, "RecordError", "Salesforce returned no id"))
         else:
-            self.done.append(written(job.item, job.target_id, job.payload, job.binds))
+            self.done.append(written(job.item, job.target_id, job.payload, job.binds,
+                                     job.extra.get("echo")))
 
     def fail(self, job: Job, error_class: str, message: str) -> None:
         job.error_class = error_class

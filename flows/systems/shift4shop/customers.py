@@ -2,9 +2,10 @@
 
 Store → back office: registered customers changed in a window (guests only exist in orders;
 order-to-cash brings them). Back office → store: a back-office contact changes a store customer
-only when the two are linked — by the binding storebridge made, or by one store customer with the
-same e-mail. storebridge never creates store accounts from CRM contacts (a CRM holds people who
-never shopped); those are skipped with the reason. Only the fields both directions write are
+only when the two are linked, and linking is the other direction's job ("link before sync": it
+matches by e-mail, refuses ambiguous matches, and binds both ways). storebridge never creates
+store accounts from CRM contacts (a CRM holds people who never shopped): unlinked contacts are
+skipped, at no API cost. Only the fields both directions write are
 mapped (`transforms/mappings/shift4shop/customer.yaml`).
 """
 
@@ -114,16 +115,9 @@ class CustomerTarget:
         return None
 
     def _link(self, item: Item[Customer]) -> tuple[str | None, Outcome | None]:
-        if item.binding is not None:
+        if item.binding is not None and item.binding.target_id.isdigit():
             return item.binding.target_id, None
-        matches = self.client.customers_by_email(item.record.email or "")
-        if not matches:
-            return None, Outcome(item.ref, Status.SKIPPED)
-        if len(matches) > 1:
-            ids = ", ".join(str(m.customer_id) for m in matches)
-            return None, failed(item, "CustomerMatchError",
-                                f"customer.email matches {len(matches)} store customers ({ids})")
-        return str(matches[0].customer_id), None
+        return None, Outcome(item.ref, Status.SKIPPED)
 
     def load(self, items: Sequence[Item[Customer]]) -> LoadResult:
         done: list[Outcome] = []
@@ -147,7 +141,7 @@ class CustomerTarget:
         for item, target_id, payload in bodies:
             r = by_id.get(target_id)
             if r is not None and r.ok:
-                done.append(written(item, target_id, payload))
+                done.append(written(item, target_id, payload, echo=item.record))
             else:
                 why = r.message if r is not None else "no answer for this customer"
                 done.append(failed(item, "RecordError", f"Shift4Shop refused customer "
