@@ -116,6 +116,7 @@ def fake_redactor(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     module = types.ModuleType("connectors.http.redaction")
     module.redact_payload = redact_payload  # type: ignore[attr-defined]
+    module.redact_text = lambda text: text  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "connectors.http.redaction", module)
     return calls
 
