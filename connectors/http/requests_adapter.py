@@ -93,6 +93,10 @@ def to_requests_response(
     return result
 
 
+IDEMPOTENT_HEADER = "X-Storebridge-Idempotent"
+"""Set to "1" on a request the caller knows is safe to resend (stripped before sending)."""
+
+
 class ResilientRequestsAdapter(BaseAdapter):
     """Sends `requests` through a `ResilientClient` (retries, waits, pacing, redaction).
 
@@ -121,7 +125,10 @@ class ResilientRequestsAdapter(BaseAdapter):
         outgoing = to_httpx_request(self.client, request)
         if (limits := _timeout(timeout)) is not None:
             outgoing.extensions["timeout"] = limits.as_dict()
-        response = self.client.send(outgoing, raise_errors=False)
+        # The caller vouches that this POST may be sent again (e.g. a /composite of upserts);
+        # the marker header never leaves the process.
+        idempotent = outgoing.headers.pop(IDEMPOTENT_HEADER, None) == "1" or None
+        response = self.client.send(outgoing, raise_errors=False, idempotent=idempotent)
         return to_requests_response(response, request, self)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from connectors.http import jsonx
+from connectors.http.requests_adapter import IDEMPOTENT_HEADER
 from connectors.salesforce import resources
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.models import RecordIssue, SaveResult
@@ -59,6 +60,26 @@ class _Group:
     writes: list[Write] = field(default_factory=list)
 
 
+def _identity(w: Write) -> tuple[str, str]:
+    return (w.sobject, str(w.record.get("Id") or w.record.get(w.ext_field or "") or id(w)))
+
+
+def _chunk(writes: list[Write], size: int) -> tuple[list[Write], list[Write]]:
+    """Up to `size` writes for one Collections subrequest, each record at most once (a
+    collection refuses the same Id twice); the rest in their order."""
+    take: list[Write] = []
+    rest: list[Write] = []
+    seen: set[tuple[str, str]] = set()
+    for w in writes:
+        ident = _identity(w)
+        if len(take) < size and ident not in seen:
+            seen.add(ident)
+            take.append(w)
+        else:
+            rest.append(w)
+    return take, rest
+
+
 def failed_result(code: str, message: str) -> SaveResult:
     """A SaveResult for a record whose whole subrequest failed."""
     return SaveResult(success=False, errors=[RecordIssue(statusCode=code, message=message)])
@@ -86,11 +107,16 @@ class CompositeWriter:
         """Writes not sent yet."""
         return len(self._pending)
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether the write `key` is queued and not sent yet."""
+        return key in self._pending
+
     def add(self, writes: Iterable[Write]) -> None:
-        """Queue writes (nothing is sent until `flush`)."""
+        """Queue writes (nothing is sent until `flush`); a write whose key is pending replaces
+        it (a retried batch queues its writes again)."""
         for w in writes:
             if w.key in self._pending:
-                raise ValueError(f"write {w.key!r} is already pending")
+                self._drop(w.key)
             group = self._groups.get(w.group)
             if group is None:
                 group = self._groups[w.group] = _Group(w.group)
@@ -115,6 +141,13 @@ class CompositeWriter:
             results.update(self._send(slots))
         return results
 
+    def _drop(self, key: Hashable) -> None:
+        for gkey, group in list(self._groups.items()):
+            group.writes = [w for w in group.writes if w.key != key]
+            if not group.writes:
+                del self._groups[gkey]
+        self._pending.discard(key)
+
     # --- packing ------------------------------------------------------------------------------
     def _sendable(self, w: Write, included: set[Hashable]) -> bool:
         return all(d not in self._pending or d in included for d in w.after)
@@ -126,7 +159,7 @@ class CompositeWriter:
             group = self._groups[key]
             avail = [w for w in group.writes if self._sendable(w, included)]
             while avail and len(slots) < self.subrequests:
-                take, avail = avail[: self.chunk], avail[self.chunk :]
+                take, avail = _chunk(avail, self.chunk)
                 if full_only and len(take) < self.chunk:
                     break
                 slots.append((group, take))
@@ -162,9 +195,12 @@ class CompositeWriter:
             if not group.writes:
                 del self._groups[group.key]
             self._pending.difference_update(w.key for w in writes)
+        # Upserts by external id, updates by Id and deletes may be sent again: a retried call
+        # after a lost answer re-applies the same state (results then say "updated" or
+        # ENTITY_IS_DELETED, which the callers treat as done).
         answer = self.client.restful(
             COMPOSITE_PATH, method="POST", data=jsonx.dumps(body),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", IDEMPOTENT_HEADER: "1"},
         )
         self.calls += 1
         responses = {r.get("referenceId"): r for r in (answer or {}).get("compositeResponse", [])}

@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
+from connectors.clock import utcnow
 from connectors.state import DeadLetterStatus
 from flows.order_to_cash import order_to_cash
-from flows.pipeline import watermark_stream
+from flows.usecases import ORDER_TO_CASH
 from sandbox.seed import NOT_COMPLETED
 from tests.conftest import Pair
+
+
+def watermark_stream(source: str, target: str) -> str:
+    return ORDER_TO_CASH.stream(source, target)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 START = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
@@ -143,7 +148,7 @@ def test_incremental_runs_advance_the_watermark_only_after_the_load(
     monkeypatch.setenv(
         "STOREBRIDGE_SALESFORCE_CONSUMER_KEY", pair.env["STOREBRIDGE_SALESFORCE_CONSUMER_KEY"]
     )
-    before = dt.datetime.now(dt.UTC)
+    before = utcnow()
     first = order_to_cash()
     mark = pair.state().get_watermark(stream)
     assert mark is not None
@@ -165,51 +170,65 @@ def test_incremental_runs_advance_the_watermark_only_after_the_load(
 
 def test_replay_redoes_only_the_failed_records(pair: Pair) -> None:
     result = order_to_cash(window_start=START, window_end=END)
-    assert result["dead_lettered"] == 7
+    assert result["dead_lettered"] == len(pair.sandbox.world.defective())
     salesforce: Any = pair.sandbox.emulator("salesforce")
     salesforce.add_product("RETIRED-0042", "Retired product (restored)", 20)  # fixed in the CRM
     state = pair.state()
     letters = [d for d in state.list_dead_letters() if d.error_class == "UnknownSkuError"]
     calls = salesforce.count()
-    again = order_to_cash(order_ids=[d.external_id for d in letters])
+    again = order_to_cash(ids=[d.external_id for d in letters])
     assert again["created"] == len(letters) == 2
     assert salesforce.count() - calls <= 10
     for d in letters:
         assert state.get_dead_letter(d.id).status is DeadLetterStatus.RESOLVED
-    assert len(state.list_dead_letters(status=DeadLetterStatus.OPEN)) == 5
+    assert len(state.list_dead_letters(status=DeadLetterStatus.OPEN)) == len(
+        pair.sandbox.world.defective()
+    ) - 2
 
 
 def test_unknown_source_or_target_is_a_clear_error(pair: Pair) -> None:
-    with pytest.raises(ValueError, match="unknown target 'netsuite'; known: salesforce"):
+    with pytest.raises(ValueError, match="unknown system 'netsuite'; known: salesforce, shift4shop"):
         order_to_cash(target="netsuite")
+    with pytest.raises(ValueError, match="salesforce is not a source of orders"):
+        order_to_cash(source="salesforce", target="shift4shop")
 
 
 def test_a_crash_in_a_later_batch_keeps_what_earlier_batches_did(
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.systems.salesforce import SalesforceOrders
+    """What a batch finished is bound and dead-lettered at once; after a crash the rerun
+    completes the rest and duplicates nothing."""
+    from flows.systems.salesforce import session
+    from flows.systems.salesforce.orders import OrderTarget
 
-    monkeypatch.setenv("STOREBRIDGE_ORDER_TO_CASH_BATCH_SIZE", "150")
-    real = SalesforceOrders.load_orders
+    # small pages and a small packing buffer: the first batches send (and finish) writes
+    monkeypatch.setenv("STOREBRIDGE_SHIFT4SHOP_ORDERS_PAGE_SIZE", "100")
+    monkeypatch.setattr(session, "MAX_PENDING", 200)
+    real = OrderTarget.load
     seen: list[Any] = []
 
-    def crash_on_second_batch(self: SalesforceOrders, batch: Any) -> Any:
-        if seen:
+    def crash_on_second_batch(self: OrderTarget, items: Any) -> Any:
+        if len(seen) == 2:
             raise RuntimeError("worker lost its network")
-        seen.append(real(self, batch))
+        seen.append(real(self, items))
         return seen[-1]
 
-    monkeypatch.setattr(SalesforceOrders, "load_orders", crash_on_second_batch)
+    monkeypatch.setattr(OrderTarget, "load", crash_on_second_batch)
     with pytest.raises(RuntimeError, match="worker lost its network"):
-        order_to_cash(window_start=START, window_end=END)  # 520 orders: four batches
-    first_batch = seen[0]
+        order_to_cash(window_start=START, window_end=END)  # 520 orders: six pages
+    done = [o.ref.id for r in seen for o in r.outcomes if o.ok]
+    failed = [o.ref.id for r in seen for o in r.outcomes if o.failure is not None]
     state = pair.state()
-    assert first_batch.created
-    bound = state.lookup_many("shift4shop", "order", first_batch.created, "salesforce", "Order")
-    assert set(bound) == set(first_batch.created)
-    letters = {d.external_id for d in state.list_dead_letters()}
-    assert first_batch.failures  # orders without e-mail sort first: they are in this batch
-    assert {f.external_id for f in first_batch.failures} <= letters
+    assert done, "the first batch finished orders before the crash"
+    bound = state.lookup_many("shift4shop", "order", done, "salesforce", "Order")
+    assert set(bound) == set(done)
+    assert set(failed) <= {d.external_id for d in state.list_dead_letters()}
+    monkeypatch.setattr(OrderTarget, "load", real)
+    again = order_to_cash(window_start=START, window_end=END)
+    good = [o for o in pair.sandbox.world.orders if o.status_id != NOT_COMPLETED and not o.defect]
+    assert again["created"] == len(good) - len(done)  # created means: new in the target
+    orders = [o["Storebridge_Id__c"] for o in pair.records("Order")]
+    assert len(orders) == len(set(orders)) == len(good)
 
 
 def test_each_run_publishes_its_counts_as_a_table_artifact(backfilled: dict[str, Any]) -> None:

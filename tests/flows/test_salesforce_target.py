@@ -1,4 +1,5 @@
-"""The Salesforce order target on its own (plain calls, no Prefect): the rules of the load."""
+"""The Salesforce order target on its own (the engine's plain functions, no Prefect): the rules
+of the load, batch by batch, with the deferred writes finished like a run finishes them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from typing import Any
 
 import pytest
 
+from connectors.records import Failure
 from connectors.salesforce import SalesforceClient, SalesforceSettings
 from connectors.settings import load_settings
 from connectors.state import StateStore
-from flows.systems.salesforce import SalesforceOrders
+from flows import engine
+from flows.ports import Context, LoadResult, Status
+from flows.systems.salesforce.orders import OrderTarget
+from flows.systems.salesforce.session import Session
+from flows.usecases import ORDER_TO_CASH
 from sandbox.runner import Sandbox
 from sandbox.seed import SeedConfig
 from tests.conftest import ANCHOR
@@ -35,9 +41,39 @@ def env(tmp_path: Path) -> Iterator[dict[str, Any]]:
     state.dispose()
 
 
-def target(env: dict[str, Any], **overrides: Any) -> SalesforceOrders:
-    settings = load_settings(SalesforceSettings, **{**env["settings"], **overrides})
-    return SalesforceOrders(env["state"], SalesforceClient(settings))
+class Report:
+    """What one `load` gave, as ids per status (the engine's outcomes, recorded)."""
+
+    def __init__(self, outcomes: list[Any], counters: dict[str, int]) -> None:
+        def ids(status: Status) -> list[str]:
+            return sorted(o.ref.id for o in outcomes if o.status is status)
+
+        self.created, self.updated = ids(Status.CREATED), ids(Status.UPDATED)
+        self.unchanged = ids(Status.UNCHANGED)
+        self.failures: list[Failure] = [o.failure for o in outcomes if o.failure is not None]
+        self.counters = counters
+
+
+class Loader:
+    """An OrderTarget driven as `flows.sync.run_sync` drives it, one call per batch."""
+
+    def __init__(self, env: dict[str, Any], **overrides: Any) -> None:
+        settings = load_settings(SalesforceSettings, **{**env["settings"], **overrides})
+        self.state = env["state"]
+        self.target = OrderTarget(Context(self.state, "shift4shop", "order-to-cash"),
+                                  Session(SalesforceClient(settings)))
+        self.plan = engine.Plan(ORDER_TO_CASH, "shift4shop", "salesforce", "ids")
+
+    def load_orders(self, orders: list[Order]) -> Report:
+        items, done = engine.prepare(self.target, self.state, orders)
+        result = self.target.load(items) if items else LoadResult()
+        result.merge(self.target.finish())
+        engine.record(self.state, self.plan, self.target, result, done, (), "test")
+        return Report([*done, *result.outcomes], result.counters)
+
+
+def target(env: dict[str, Any], **overrides: Any) -> Loader:
+    return Loader(env, **overrides)
 
 
 def records(env: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -202,15 +238,19 @@ def test_unchanged_orders_cost_no_api_call(env: dict[str, Any]) -> None:
 def test_a_replaced_item_that_cannot_be_deleted_fails_its_order_only(
     env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from connectors.salesforce import Collections
-    from connectors.salesforce.models import SaveResult
+    from sandbox.salesforce.errors import dml
+    from sandbox.salesforce.rules import Rules
 
     t = target(env)
     t.load_orders([order(1, lines=(("SB-TEE-001", 1),), at=T0), order(2, email="bo@example.com")])
-    refused = SaveResult.model_validate(
-        {"success": False, "errors": [{"statusCode": "ENTITY_IS_LOCKED", "message": "locked"}]}
-    )
-    monkeypatch.setattr(Collections, "delete", lambda self, ids: [refused for _ in ids])
+    real = Rules.before_delete
+
+    def locked(self: Rules, sobject: str, rec: dict[str, Any]) -> None:
+        if sobject == "OrderItem":
+            raise dml("ENTITY_IS_LOCKED", "unable to obtain exclusive access to this record")
+        real(self, sobject, rec)
+
+    monkeypatch.setattr(Rules, "before_delete", locked)
     later = T0 + dt.timedelta(hours=1)
     report = t.load_orders(
         [
@@ -222,5 +262,76 @@ def test_a_replaced_item_that_cannot_be_deleted_fails_its_order_only(
     (failure,) = report.failures
     assert failure.external_id == "1"
     assert "could not delete a replaced OrderItem: ENTITY_IS_LOCKED" in failure.message
-    assert items_of(env, 1) == {"SB-TEE-001": 1}  # untouched, not overwritten with the new SKU
+    # the line keeps its old item: the replacement upsert (same external id) cannot change a
+    # create-only PricebookEntryId, so nothing is written over it
+    assert items_of(env, 1) == {"SB-TEE-001": 1}
     assert items_of(env, 2) == {"SB-TEE-001": 4}
+
+
+def test_a_lost_answer_to_an_applied_item_create_is_not_a_dead_letter(
+    env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry of an applied create refuses the create-only fields; it is sent again
+    without them, once, and the order loads (reliability bar #20)."""
+    from connectors.salesforce import writer
+    from connectors.salesforce.models import SaveResult
+
+    lost = SaveResult.model_validate({"success": False, "errors": [
+        {"statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "message": "Unable to create/update "
+         "fields: PricebookEntryId", "fields": ["PricebookEntryId"]}]})
+    real = writer._results
+    refused_once: set[Any] = set()
+
+    def answer_lost(response: Any, writes: list[Any]) -> dict[Any, SaveResult]:
+        answered = real(response, writes)
+        for key in list(answered):
+            if key[0] == "OrderItem" and "#again" not in key[1] and key not in refused_once:
+                refused_once.add(key)
+                answered[key] = lost
+        return answered
+
+    monkeypatch.setattr(writer, "_results", answer_lost)
+    report = target(env).load_orders([order(1, lines=(("SB-TEE-001", 2),))])
+    assert not report.failures, [f.message for f in report.failures]
+    assert report.created == ["1"]
+    assert not report.failures
+    assert refused_once
+    assert items_of(env, 1) == {"SB-TEE-001": 2}
+
+
+def test_an_order_whose_item_is_refused_is_not_left_activated(
+    env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status goes in the same packed stream right after the items; if an item was
+    refused after all, the order is set back to Draft and dead-lettered."""
+    from connectors.salesforce import writer
+    from connectors.salesforce.models import SaveResult
+
+    refused = SaveResult.model_validate(
+        {"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                                       "message": "no such thing"}]})
+    real = writer._results
+
+    def refuse_items(response: Any, writes: list[Any]) -> dict[Any, SaveResult]:
+        answered = real(response, writes)
+        return {k: refused if k[0] == "OrderItem" else r for k, r in answered.items()}
+
+    monkeypatch.setattr(writer, "_results", refuse_items)
+    report = target(env).load_orders([order(1, status="shipped")])
+    (failure,) = report.failures
+    assert "Salesforce refused OrderItem" in failure.message
+    (sf_order,) = records(env, "Order")
+    assert sf_order["Status"] == "Draft"
+
+
+def test_a_customer_changed_on_two_orders_of_one_batch_is_written_once(
+    env: dict[str, Any],
+) -> None:
+    t = target(env)
+    t.load_orders([order(1, city="Austin", at=T0)])
+    emulator = env["sandbox"].emulator("salesforce")
+    before = emulator.count("POST /services/data/v{version}/composite")
+    t.load_orders([order(2, city="Denver", at=T0 + dt.timedelta(days=1)),
+                   order(3, city="Boston", at=T0 + dt.timedelta(days=2))])
+    assert account_of(env, "ada@example.com")["BillingCity"] == "Boston"
+    assert emulator.count("POST /services/data/v{version}/composite") - before == 1

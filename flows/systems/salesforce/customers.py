@@ -103,24 +103,36 @@ class Customers:
         self._pending: dict[str, dict[str, str]] = defaultdict(dict)  # ext -> object -> id
 
     # --- resolution ---------------------------------------------------------------------------
-    def resolve(self, customers: Sequence[Customer], *, refresh_registered: bool = False) -> tuple[
+    def resolve(self, customers: Sequence[Customer]) -> tuple[
         dict[str, Resolved], dict[str, str]
     ]:
         """Where each customer is; a problem (ambiguous match, mapping error) per key that
         cannot be resolved. Writes needed (creates, refreshes) are queued on the session."""
         by_key = {c.ref.id: c for c in customers}
-        found: dict[str, Resolved] = {k: self.known[k] for k in by_key if k in self.known}
+        # Customers still being created this run are where the run left them; the others are
+        # looked up in xref (their bindings hold what a refresh compares).
+        found: dict[str, Resolved] = {
+            k: r for k in by_key if (r := self.known.get(k)) is not None and r.ext is not None
+        }
         todo = [k for k in by_key if k not in found]
         problems: dict[str, str] = {}
         if todo:
             system = by_key[todo[0]].ref.system
             accounts = self.state.lookup_many(system, "customer", todo, SF, ACCOUNT)
             contacts = self.state.lookup_many(system, "customer", todo, SF, CONTACT)
+            latest: dict[str, tuple[Customer, Binding, Resolved]] = {}  # contact -> newest data
+            sharing: dict[str, list[Customer]] = defaultdict(list)
             for k in todo:
                 if k in accounts and k in contacts:
                     found[k] = Resolved(accounts[k].target_id, contacts[k].target_id)
                     self.known[k] = found[k]
-                    self._maybe_refresh(by_key[k], contacts[k], found[k], refresh_registered)
+                    contact = found[k].contact_id or ""
+                    sharing[contact].append(by_key[k])
+                    seen = latest.get(contact)
+                    if seen is None or newest([seen[0], by_key[k]]) is by_key[k]:
+                        latest[contact] = (by_key[k], contacts[k], found[k])
+            for contact, (c, binding, where) in latest.items():
+                self._maybe_refresh(c, binding, where, sharing[contact])
         unbound = [by_key[k] for k in todo if k not in found]
         linked, link_problems = self._link(unbound)
         found.update(linked)
@@ -194,7 +206,9 @@ class Customers:
         if not result.success or not result.id:
             self.failed[ext] = f"Salesforce refused the {sobject}: {result.error_text}"
             return
-        self.counters[f"{sobject.lower()}s_{'created' if result.created else 'updated'}"] += 1
+        # Created means created by this run: a retried upsert after a lost answer reads
+        # "updated", but nothing had this customer before (it was looked up by e-mail first).
+        self.counters[f"{sobject.lower()}s_created"] += 1
         self._pending[ext][sobject] = result.id
         ids = self._pending[ext]
         if ACCOUNT in ids and CONTACT in ids:
@@ -209,13 +223,14 @@ class Customers:
             del self._pending[ext]
 
     def _maybe_refresh(self, c: Customer, contact: Binding, where: Resolved,
-                       refresh_registered: bool) -> None:
+                       sharing: Sequence[Customer] = ()) -> None:
         """Update storebridge-created customers with strictly newer data; CRM-owned ones stay.
 
-        From orders, only guests are refreshed (their order is their only record); registered
-        customers are the `customers` use case's to update (`refresh_registered`).
+        Several keys (a registered id, a guest e-mail) may share one Contact, each seen on other
+        orders with other details: data older than what was last written (`written_at`) never
+        rolls it back, so an old order read late changes nothing.
         """
-        if contact.payload_hash is None or (c.is_guest is False and not refresh_registered):
+        if contact.payload_hash is None:
             return
         if c.updated_at is not None and contact.written_at is not None and (
             c.updated_at <= contact.written_at
@@ -223,9 +238,10 @@ class Customers:
             return
         if self.hasher.payload_hash(c) == contact.payload_hash:
             return
-        self.update(c, where)
+        self.update(c, where, sharing)
 
-    def update(self, c: Customer, where: Resolved) -> list[Hashable]:
+    def update(self, c: Customer, where: Resolved,
+               sharing: Sequence[Customer] = ()) -> list[Hashable]:
         """Queue the Account and Contact updates of a bound customer; returns the write keys."""
         account = {"Id": where.account_id, **apply(self.hasher.account, c, creating=False)}
         contact = {"Id": where.contact_id, **apply(self.hasher.contact, c, creating=False,
@@ -236,14 +252,17 @@ class Customers:
                 Write((ACCOUNT, "update", tag), ACCOUNT, "update", account, stage=0),
                 Write((CONTACT, "update", tag), CONTACT, "update", contact, stage=1),
             ],
-            lambda key, result: self._on_updated(c, where, key, result),
+            lambda key, result: self._on_updated(c, where, key, result, sharing or [c]),
         )
 
-    def _on_updated(self, c: Customer, where: Resolved, key: Hashable, result: SaveResult) -> None:
+    def _on_updated(self, c: Customer, where: Resolved, key: Hashable, result: SaveResult,
+                    sharing: Sequence[Customer]) -> None:
         if not result.success:
             self.failed[c.ref.key] = f"Salesforce refused the customer update: {result.error_text}"
         elif key[0] == CONTACT:  # type: ignore[index]
-            self._bind([c], where, self.hasher.payload_hash(c), c.updated_at)
+            # every key sharing the Contact is bound to the newest details, so an older order
+            # of any of them read later never rolls them back
+            self._bind(sharing, where, self.hasher.payload_hash(c), c.updated_at)
             self.counters["customers_refreshed"] += 1
 
     def _bind(self, group: Sequence[Customer], where: Resolved, payload_hash: str | None,

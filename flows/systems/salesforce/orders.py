@@ -186,6 +186,7 @@ class OrderTarget:
         job = self.tracker.start(Job(slim(item, summary), target_id=sf_id,
                                      payload=header if item.creating else None))
         job.extra["customer_ext"] = customer.ext
+        job.extra["status"] = status
         job.extra["again"] = {  # item updates without create-only fields, for lost answers
             ln.ref.key: {EXT: ln.ref.key, **apply(self.hasher.item, ln, creating=False)}
             for ln in order.lines
@@ -240,6 +241,9 @@ class OrderTarget:
             else:
                 self.tracker.fail(job, "RecordError",
                                   f"Salesforce refused OrderItem {name}: {result.error_text}")
+        elif kind == "Reopen" and not result.success:
+            self.tracker.fail(job, "RecordError", f"could not reopen the order to fix an item: "
+                              f"{result.error_text}")
         elif kind == "Delete" and not result.success and not result.has_code(ALREADY_DELETED):
             self.tracker.fail(job, "RecordError",
                               f"could not delete a replaced OrderItem: {result.error_text}")
@@ -252,16 +256,34 @@ class OrderTarget:
 
     def _retry_item(self, job: Job, line_key: str) -> bool:
         """The item exists (its create landed, the answer was lost): update it by external id
-        without the create-only fields. Once."""
+        without the create-only fields, once. While the order's status is still queued it just
+        waits for this update; if the order was already activated, it is reopened (Draft)
+        first and activated again after."""
         body = job.extra.get("again", {}).get(line_key)
         if body is None or line_key.endswith("#again"):
             return False
-        keys = self.session.add([Write((ITEM, f"{line_key}#again"), ITEM, "upsert", body, EXT,
-                                       stage=4)], self._answered)
+        ext, status = job.item.ref.key, job.extra.get("status", DRAFT)
+        again = job.extra.setdefault("again_keys", [])
+        writes: list[Write] = []
+        activated = status != DRAFT and not self.session.is_pending(("Status", ext))
+        if activated and not job.extra.get("reopened"):
+            writes.append(Write(("Reopen", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT},
+                                EXT, stage=3))
+            job.extra["reopened"] = True
+        item = Write((ITEM, f"{line_key}#again"), ITEM, "upsert", body, EXT, stage=4,
+                     after=(("Reopen", ext),) if job.extra.get("reopened") else ())
+        writes.append(item)
+        again.append(item.key)
+        if status != DRAFT:  # (re)queue the activation after every item being fixed
+            key = ("Status", ext) if not activated else ("Status", f"{ext}#again")
+            writes.append(Write(key, ORDER, "upsert", {EXT: ext, "Status": status}, EXT,
+                                stage=5, after=tuple(again)))
+        keys = self.session.add(writes, self._answered)
         self.tracker.wait(job, keys)
         return True
 
-    def _status_answered(self, job: Job, ext: str, result: SaveResult) -> None:
+    def _status_answered(self, job: Job, name: str, result: SaveResult) -> None:
+        ext = job.item.ref.key
         if not result.success:
             self.tracker.fail(job, "RecordError", f"could not set the order's status: "
                               f"{result.error_text}")

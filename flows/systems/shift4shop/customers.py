@@ -18,6 +18,7 @@ from typing import Any
 from connectors.records import Page
 from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop import models as raw_models
+from connectors.state import BindRequest
 from flows.ports import (
     Context,
     DecodeError,
@@ -133,6 +134,9 @@ class CustomerTarget:
             except MappingError as exc:
                 done.append(failed(item, "MappingError", str(exc)))
                 continue
+            if not payload:  # nothing this direction owns (a CRM contact without a phone):
+                done.append(self._nothing_to_send(item, target_id))  # the store refuses {}
+                continue
             bodies.append((item, target_id, payload))
         results = self.client.update_customers(
             [{"CustomerID": int(t), **p} for _, t, p in bodies]
@@ -147,6 +151,12 @@ class CustomerTarget:
                 done.append(failed(item, "RecordError", f"Shift4Shop refused customer "
                                    f"{target_id}: {why}"))
         return LoadResult(done, counters={"store_customers_updated": len(bodies)})
+
+    def _nothing_to_send(self, item: Item[Customer], target_id: str) -> Outcome:
+        """UNCHANGED at no API cost; the hash is bound so later runs skip it before loading."""
+        bind = BindRequest(item.ref.system, self.entity.value, item.ref.id, SYSTEM,
+                           self.binding_entity, target_id, item.payload_hash)
+        return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:
         return LoadResult()
