@@ -7,6 +7,7 @@ decoded raises `DecodeError` naming the record and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,18 @@ def _item_sku(item: Mapping[str, Any]) -> str | None:
     return code or (item.get("Product2") or {}).get("ProductCode")
 
 
+# Fulfilment statuses the shipped quantities of the items override: the order has not (fully)
+# shipped yet, so a shipped line makes it Partial, every line shipped makes it Shipped.
+NOT_YET_SHIPPED = frozenset({None, "pending", "processing", "partially_shipped"})
+NOON = dt.timedelta(hours=12)  # a date (no time) is taken at noon UTC, not midnight
+
+
+def _is_date(target: str) -> bool:
+    """True when the fulfilment mapping decodes `target` from a date (`date_utc`)."""
+    rule = load_mapping("salesforce/fulfillment_from").fields.get(target)
+    return rule is not None and "date_utc" in rule.convert
+
+
 def decode_fulfillment(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]] = ()) -> (
     Fulfillment
 ):
@@ -101,12 +114,19 @@ def decode_fulfillment(order: Mapping[str, Any], items: Sequence[Mapping[str, An
     shipment = data.pop("shipment", {}) or {}
     data.pop("line", None)
     lines = []
+    complete = True
     for item in items:
         shipped = _decode("salesforce/fulfillment_from", item, record).get("line", {})
-        qty = shipped.get("quantity_shipped")
+        qty = Decimal(shipped.get("quantity_shipped") or 0)
+        ordered = shipped.get("quantity")
+        complete = complete and (ordered is None or qty >= Decimal(ordered))
         sku = _item_sku(item)
-        if qty and Decimal(qty) > 0 and sku:
+        if qty > 0 and sku:
             lines.append({"sku": sku, "quantity": qty, "line": _line_ref(item)})
+    if lines and data.get("status") in NOT_YET_SHIPPED:  # the shipped quantities say more
+        data["status"] = "shipped" if complete else "partially_shipped"
+    if shipment.get("shipped_at") is not None and _is_date("shipment.shipped_at"):
+        shipment["shipped_at"] += NOON  # the same calendar day in every store's zone
     shipments = []
     if shipment.get("tracking_number") or lines:
         shipments.append(

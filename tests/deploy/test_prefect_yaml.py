@@ -40,22 +40,37 @@ def test_entrypoint_is_a_flow_with_matching_parameters(deployment: dict[str, Any
     flow.validate_parameters(given)  # types check out (raises otherwise)
 
 
-def test_names_are_unique_and_pools_defined() -> None:
-    names = [d["name"] for d in DEPLOYMENTS]
+def test_names_are_unique_per_flow_and_pools_defined() -> None:
+    names = [(d["entrypoint"], d["name"]) for d in DEPLOYMENTS]
     assert len(names) == len(set(names))
     pools = {p["name"] for p in PREFECT_YAML["definitions"]["work_pools"].values()}
     assert {d["work_pool"]["name"] for d in DEPLOYMENTS} <= pools
 
 
-def test_the_gateway_deployment_exists() -> None:
-    from deployments.settings import GatewaySettings
+def test_every_subscription_of_the_gateway_has_its_webhook_deployment() -> None:
+    from deployments.settings import GatewaySettings, deployment_name
+    from deployments.subscriptions import subscriptions
 
     settings = GatewaySettings(shift4shop_secret="x" * 16, _env_file=None)
-    flow_name, _, deployment = settings.deployment("shift4shop").partition("/")
-    assert flow_name == load_flow(DEPLOYMENTS[0]["entrypoint"]).name
-    assert deployment in {d["name"] for d in DEPLOYMENTS}
-    webhook = next(d for d in DEPLOYMENTS if d["name"] == deployment)
-    assert webhook["parameters"]["from_inbox"] is True
+    wanted = {deployment_name(u, source, t) for (source, _), routes in
+              subscriptions(settings.pair_list()).items() for u, t in routes}
+    assert wanted == {"order-to-cash/shift4shop-salesforce-webhook",
+                      "customers/shift4shop-salesforce-webhook"}
+    have = {f"{load_flow(d['entrypoint']).name}/{d['name']}": d for d in DEPLOYMENTS}
+    for name in wanted:
+        assert name in have, f"prefect.yaml has no deployment {name}"
+        assert have[name]["parameters"]["from_inbox"] is True
+
+
+def test_every_use_case_of_the_pair_is_scheduled() -> None:
+    from flows.usecases import USE_CASES
+
+    scheduled = {(load_flow(d["entrypoint"]).name, d["parameters"]["source"],
+                  d["parameters"]["target"]) for d in DEPLOYMENTS if d.get("schedules")}
+    from deployments.demo import steps
+
+    assert {(uc.name, a, b) for uc, a, b in steps("shift4shop", "salesforce")} == scheduled
+    assert {name for name, _, _ in scheduled} == set(USE_CASES)
 
 
 def test_scheduled_deployment_has_a_valid_cron() -> None:

@@ -14,7 +14,8 @@ from deployments.cli import app
 from tests.conftest import Pair
 
 runner = CliRunner()
-COMMANDS = ["version", "sandbox", "demo", "gateway", "state", "deadletters", "settings", "run"]
+COMMANDS = ["version", "systems", "sandbox", "demo", "gateway", "state", "deadletters",
+            "settings", "run"]
 
 
 def test_help_lists_every_command() -> None:
@@ -83,7 +84,7 @@ def test_deadletters_by_hand_and_replay(pair: Pair) -> None:
     listed = runner.invoke(app, ["deadletters", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     letters = json.loads(listed.output)
-    assert len(letters) == 7
+    assert len(letters) == len(pair.sandbox.world.defective())
     sku = [d for d in letters if d["error_class"] == "UnknownSkuError"]
     zero = next(d for d in letters if "ItemQuantity" in d["message"])
     shown = runner.invoke(app, ["deadletters", "show", str(zero["id"])])
@@ -100,6 +101,7 @@ def test_deadletters_by_hand_and_replay(pair: Pair) -> None:
     assert all(state.get_dead_letter(d["id"]).status is DeadLetterStatus.RESOLVED for d in sku)
     ignored = state.get_dead_letter(zero["id"])
     assert (ignored.status, ignored.note) == (DeadLetterStatus.IGNORED, "asked the shop")
+    assert all("@" not in d["message"] or "***" in d["message"] for d in letters)
     status = runner.invoke(app, ["state", "status"])
     assert '"resolved": 2' in status.output
     assert '"ignored": 1' in status.output
@@ -144,3 +146,52 @@ def test_sandbox_command_serves_prints_settings_and_saves_on_stop(tmp_path: Any)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     assert (tmp_path / "state" / "salesforce.json").exists()
+
+
+def test_systems_prints_the_matrix_from_the_registry() -> None:
+    from flows.registry import matrix_markdown
+
+    result = runner.invoke(app, ["systems"])
+    assert result.exit_code == 0
+    assert result.output.strip() == matrix_markdown()
+    assert "| shift4shop | store | source | target |" in result.output
+    as_json = json.loads(runner.invoke(app, ["systems", "--json"]).output)
+    assert {r["system"] for r in as_json} == {"shift4shop", "salesforce"}
+
+
+def test_the_readme_table_is_the_registry_matrix() -> None:
+    from pathlib import Path
+
+    from flows.registry import matrix_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert matrix_markdown() in readme, "regenerate the README table: storebridge systems"
+
+
+def test_run_validates_its_input_before_anything_runs() -> None:
+    for args, message in (
+        (["run", "nope"], "unknown use case 'nope'"),
+        (["run", "order-to-cash", "--since", "2026-11-01T00:00"], "needs a time zone"),
+        (["run", "order-to-cash", "--until", "2026-11-01T00:00Z"], "--until needs --since"),
+        (["run", "order-to-cash", "--since", "2026-11-02T00:00Z", "--until", "2026-11-01T00:00Z"],
+         "--until must be after --since"),
+        (["run", "order-to-cash", "--since", "yesterday"], "is not an ISO date-time"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+
+
+def test_replay_follows_the_use_case_and_pair_of_each_letter(pair: Pair) -> None:
+    from flows.fulfilment import fulfilment
+
+    state = pair.state()
+    missing = fulfilment(source="salesforce", target="shift4shop", ids=["8018d000000NOPEAAA"])
+    assert missing["dead_lettered"] == 1
+    (letter,) = state.list_dead_letters(flow="fulfilment:salesforce->shift4shop")
+    replayed = runner.invoke(app, ["deadletters", "replay", str(letter.id)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "fulfilment salesforce -> shift4shop: replayed 1" in replayed.output
+    again = state.get_dead_letter(letter.id)
+    assert again.status is DeadLetterStatus.OPEN  # still not found: failed again, visible
+    assert again.attempts == 2

@@ -32,3 +32,23 @@ def test_card_number_and_email_are_not_stored_in_clear(store: StateStore) -> Non
     assert CARD not in stored
     assert EMAIL not in stored
     assert CARD not in json.dumps(letter.payload)
+
+
+def test_messages_are_redacted_like_payloads(store: StateStore) -> None:
+    letter = store.add_dead_letter(
+        flow="customers",
+        system="shift4shop",
+        entity="customer",
+        external_id="714",
+        error_class="RecordError",
+        message=f"customer.email {EMAIL!r} matches 2 Contacts; card {CARD} on file, "
+        "call +1 555 123 4567",
+    )
+    with store.engine.connect() as connection:
+        stored = connection.execute(select(DeadLetterRow.message)).scalar_one()
+    for text in (stored, letter.message):
+        assert EMAIL not in text
+        assert CARD not in text
+        assert "555 123 4567" not in text
+        assert "j***@example.com" in text  # the domain is kept for support
+        assert text.startswith("customer.email ")

@@ -10,15 +10,21 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, table
+from sqlalchemy import delete, func, inspect, select, table, update
 
 from connectors.http.errors import ConfigError
 from connectors.settings import load_settings
-from connectors.state import StateSettings, StateStore, head_revision
-from connectors.state.models import Base
+from connectors.state import (
+    DeadLetterStatus,
+    InboxStatus,
+    StateSettings,
+    StateStore,
+    head_revision,
+)
+from connectors.state.models import Base, InboxRow
 from connectors.state.schema import VERSION_TABLE, alembic_config, downgrade
 
-STATE_TABLES = {"xref", "watermarks", "inbox", "dead_letters"}
+STATE_TABLES = {"xref", "watermarks", "inbox", "inbox_routes", "meta", "dead_letters"}
 
 
 def tables(store: StateStore) -> set[str]:
@@ -29,7 +35,9 @@ def test_upgrade_creates_every_table(empty_store: StateStore) -> None:
     assert empty_store.current_revision() is None
     empty_store.upgrade()
     assert tables(empty_store) == STATE_TABLES | {VERSION_TABLE}
-    assert empty_store.current_revision() == head_revision() == "0002"
+    assert empty_store.current_revision() == head_revision() == "0003"
+    indexes = {i["name"] for i in inspect(empty_store.engine).get_indexes("inbox_routes")}
+    assert {"ix_inbox_routes_claim", "ix_inbox_routes_status_updated"} <= indexes
 
 
 def test_upgrade_is_idempotent_and_keeps_data(store: StateStore) -> None:
@@ -40,7 +48,42 @@ def test_upgrade_is_idempotent_and_keeps_data(store: StateStore) -> None:
     assert store.lookup("shift4shop", "customer", "7", "salesforce", "Account") is not None
 
 
-def test_upgrade_from_0001_keeps_rows(empty_store: StateStore, fake_redactor: list[Any]) -> None:
+def _old_inbox(store: StateStore) -> dict[str, int]:
+    """Events as a gateway before revision 0003 stored them (no routes), in three states."""
+    ids = {}
+    for key in ("d-new", "d-claimed", "d-done"):
+        event, _ = store.add_event("shift4shop", key, "order", key[2:], {"id": key})
+        ids[key] = event.id
+    with store.engine.begin() as connection:
+        connection.execute(
+            update(InboxRow).where(InboxRow.id == ids["d-claimed"])
+            .values(status="processing", attempts=2, flow_run_id="run-7", last_error="503")
+        )
+        connection.execute(update(InboxRow).where(InboxRow.id == ids["d-done"])
+                           .values(status="done", attempts=1))
+    return ids
+
+
+def _check_routed(store: StateStore, ids: dict[str, int]) -> None:
+    routes = {key: store.routes_of(event_id) for key, event_id in ids.items()}
+    assert all(len(r) == 1 for r in routes.values())
+    assert {(r[0].use_case, r[0].source, r[0].target) for r in routes.values()} == {
+        ("order-to-cash", "shift4shop", "salesforce")
+    }
+    new, claimed, done = routes["d-new"][0], routes["d-claimed"][0], routes["d-done"][0]
+    assert (new.status, new.attempts, new.flow_run_id) == (InboxStatus.PENDING, 0, None)
+    assert (claimed.status, claimed.attempts, claimed.flow_run_id, claimed.last_error) == (
+        InboxStatus.PROCESSING, 2, "run-7", "503"
+    )
+    assert (done.status, done.attempts) == (InboxStatus.DONE, 1)
+    # The routed events now drain through the new API.
+    claimed_now = store.claim_events("order-to-cash", "shift4shop", "salesforce", "run-8")
+    assert [r.event_id for r in claimed_now] == [ids["d-new"]]
+
+
+def test_upgrade_from_0001_keeps_rows_and_routes_events(
+    empty_store: StateStore, fake_redactor: list[Any]
+) -> None:
     with empty_store.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
     assert empty_store.current_revision() == "0001"
@@ -48,16 +91,16 @@ def test_upgrade_from_0001_keeps_rows(empty_store: StateStore, fake_redactor: li
     mark = datetime(2024, 5, 1, 12, tzinfo=UTC)
     empty_store.bind("bigcommerce", "order", "100", "dynamics365", "salesorder", "SO-1", "h")
     empty_store.commit_watermark("bigcommerce.orders", mark)
-    empty_store.add_event("bigcommerce", "d-1", "store/order/created", "100", {"id": 100})
+    ids = _old_inbox(empty_store)
 
     empty_store.upgrade()
 
-    assert empty_store.current_revision() == "0002"
+    assert empty_store.current_revision() == "0003"
     binding = empty_store.lookup("bigcommerce", "order", "100", "dynamics365", "salesorder")
     assert binding is not None
     assert binding.target_id == "SO-1"
     assert empty_store.get_watermark("bigcommerce.orders") == mark
-    assert [e.delivery_key for e in empty_store.pending_events()] == ["d-1"]
+    _check_routed(empty_store, ids)
     letter = empty_store.add_dead_letter(
         flow="order-to-cash",
         system="bigcommerce",
@@ -69,11 +112,48 @@ def test_upgrade_from_0001_keeps_rows(empty_store: StateStore, fake_redactor: li
     assert empty_store.get_dead_letter(letter.id).attempts == 1
 
 
-def test_downgrade_to_0001_then_upgrade(store: StateStore) -> None:
+def test_upgrade_from_0002_keeps_dead_letters_and_routes_events(
+    empty_store: StateStore, fake_redactor: list[Any]
+) -> None:
+    empty_store.upgrade("0002")
+    assert empty_store.current_revision() == "0002"
+    assert not {"inbox_routes", "meta"} & tables(empty_store)
+    letter = empty_store.add_dead_letter(
+        flow="order-to-cash", system="shift4shop", entity="order", external_id="9",
+        error_class="RecordError", message="order 9: unknown SKU", payload={"id": 9},
+    )
+    ids = _old_inbox(empty_store)
+
+    empty_store.upgrade()
+
+    assert empty_store.current_revision() == "0003"
+    kept = empty_store.get_dead_letter(letter.id)
+    assert (kept.message, kept.payload, kept.status) == (
+        "order 9: unknown SKU", {"id": 9}, DeadLetterStatus.OPEN
+    )
+    _check_routed(empty_store, ids)
+
+
+def test_deleting_an_event_deletes_its_routes(store: StateStore) -> None:
+    event, _ = store.add_event("shift4shop", "d-1", "order", "1", None,
+                               [("order-to-cash", "salesforce"), ("customers", "salesforce")])
+    assert len(store.routes_of(event.id)) == 2
+    with store.engine.begin() as connection:
+        connection.execute(delete(InboxRow).where(InboxRow.id == event.id))
+    assert store.inbox_counts() == {s.value: 0 for s in InboxStatus}
+
+
+def test_downgrade_step_by_step_then_upgrade(store: StateStore) -> None:
+    store.add_event("shift4shop", "d-1", "order", "1", None, [("order-to-cash", "salesforce")])
+    downgrade(store.engine, "0002")
+    assert tables(store) == STATE_TABLES - {"inbox_routes", "meta"} | {VERSION_TABLE}
     downgrade(store.engine, "0001")
     assert "dead_letters" not in tables(store)
     store.upgrade()
     assert tables(store) == STATE_TABLES | {VERSION_TABLE}
+    # The event survived both downgrades and was routed again by the upgrade.
+    (routed,) = store.claim_events("order-to-cash", "shift4shop", "salesforce", "run-1")
+    assert routed.resource_id == "1"
 
 
 def test_models_match_migrated_schema(store: StateStore) -> None:

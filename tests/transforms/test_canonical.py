@@ -123,15 +123,9 @@ def test_models_are_immutable() -> None:
         order.number = "2"  # type: ignore[misc]
 
 
-def test_inventory_available_never_negative() -> None:
-    level = InventoryLevel(
-        ref=ExternalRef(system="sage300", entity="item_location", id="A1/WH1"),
-        sku="A1",
-        location="WH1",
-        on_hand=Decimal(3),
-        reserved=Decimal(5),
-    )
-    assert level.available == 0
+def test_inventory_available_goes_negative_when_oversold() -> None:
+    level = InventoryLevel(sku="A1", location="WH1", on_hand=Decimal(3), reserved=Decimal(5))
+    assert level.available == Decimal(-2)  # the stock position floors what a store may sell
 
 
 def test_content_hash_is_stable_and_sensitive() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from transforms.canonical import Address, Customer, ExternalRef, Money, OrderLine
+from transforms.canonical import Address, Customer, ExternalRef, Money, OrderLine, OrderStatus
 from transforms.mapping import FieldMapping, MappingError, apply, load_mapping, load_table, resolve
 
 
@@ -72,12 +73,14 @@ def test_local_date_uses_context_zone() -> None:
     assert apply(m, late, ctx={"timezone": "America/New_York"}) == {"D": "2026-11-09"}
 
 
-def test_number_converter_rounds_money_and_decimals() -> None:
+def test_number_converter_rounds_money_and_decimals_to_decimals() -> None:
     m = mapping(
         {"P": {"from": "p", "convert": ["number"]}, "Q": {"from": "q", "convert": ["number:6"]}}
     )
-    out = apply(m, {"p": Money(amount=Decimal("19.999"), currency="USD"), "q": Decimal("1.5")})
-    assert out == {"P": 20.0, "Q": 1.5}
+    out = apply(m, {"p": Money(amount=Decimal("19.995"), currency="USD"), "q": Decimal("1.5")})
+    assert out == {"P": Decimal("20.00"), "Q": Decimal("1.500000")}
+    assert all(type(v) is Decimal for v in out.values())
+    assert str(out["P"]) == "20.00"  # half-even at two places, digits kept
 
 
 def test_lookup_translates_and_fails_loudly() -> None:
@@ -129,14 +132,25 @@ def test_resolve_indexes_and_missing_steps() -> None:
     assert resolve(data, "nope.deeper", {}) is None
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["salesforce/account", "salesforce/contact", "salesforce/order", "salesforce/order_item"],
+MAPPINGS = Path(__file__).resolve().parents[2] / "transforms" / "mappings"
+TABLES = {"shift4shop/order_status", "salesforce/inventory_from"}  # plain tables, not mappings
+SHIPPED = sorted(
+    str(p.relative_to(MAPPINGS).with_suffix("")) for p in MAPPINGS.glob("*/*.yaml")
 )
+
+
+def test_the_list_of_shipped_mappings_is_complete() -> None:
+    assert "salesforce/order_status" not in SHIPPED  # its tables live in salesforce/order
+    assert {"salesforce/order", "salesforce/customer_from", "shift4shop/product"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n not in TABLES])
 def test_shipped_mappings_load(name: str) -> None:
     loaded = load_mapping(name)
-    assert loaded.system == "salesforce"
-    assert loaded.external_id_field == "Storebridge_Id__c"
+    assert loaded.system == name.split("/")[0]
+    assert loaded.fields
+    if loaded.system == "salesforce" and not name.endswith("_from"):
+        assert loaded.external_id_field == "Storebridge_Id__c"
 
 
 def test_order_item_mapping_keeps_create_only_fields_off_updates() -> None:
@@ -153,17 +167,38 @@ def test_order_item_mapping_keeps_create_only_fields_off_updates() -> None:
     assert created == {
         "OrderId": "801X",
         "PricebookEntryId": "01uX",
-        "Quantity": 2.0,
-        "UnitPrice": 16.0,
+        "Quantity": Decimal("2.000000"),
+        "UnitPrice": Decimal("16.00"),
         "Description": "Cap",
     }
+    assert not any(isinstance(v, float) for v in created.values())
     assert set(apply(m, line, creating=False, ctx=ctx)) == {"Quantity", "UnitPrice", "Description"}
 
 
 def test_status_tables_cover_every_canonical_status() -> None:
-    from transforms.canonical import OrderStatus
-
-    salesforce = load_table("salesforce/order_status")
+    placed = {s.value for s in OrderStatus} - {"abandoned"}  # abandoned checkouts never load
+    order = load_mapping("salesforce/order")
+    assert set(order.tables["status"]) == placed
+    assert set(order.tables["fulfillment_status"]) == placed
+    assert set(load_mapping("shift4shop/fulfillment").tables["status"]) == placed
     shift4shop = load_table("shift4shop/order_status")
-    assert set(salesforce) == {s.value for s in OrderStatus} - {"abandoned"}
     assert {row["status"] for row in shift4shop.values()} <= {s.value for s in OrderStatus}
+    # The way back: every Fulfillment_Status__c value written is read back as a status.
+    reverse = load_mapping("salesforce/fulfillment_from").tables["status"]
+    assert set(order.tables["fulfillment_status"].values()) <= set(reverse)
+
+
+def test_configured_status_overrides_keep_the_other_entries() -> None:
+    order = load_mapping("salesforce/order").with_tables({"status": {"on_hold": "Activated"}})
+    assert order.tables["status"]["on_hold"] == "Activated"
+    assert order.tables["status"]["pending"] == "Draft"
+    assert load_mapping("salesforce/order").tables["status"]["on_hold"] == "Draft"
+
+
+def test_case_insensitive_lookup_for_labels_typed_by_people() -> None:
+    m = mapping({"S": {"from": "s", "lookup": "t", "lookup_ci": True}},
+                {"t": {"Partially Shipped": "partially_shipped"}})
+    assert apply(m, {"s": "partially SHIPPED"}) == {"S": "partially_shipped"}
+    strict = mapping({"S": {"from": "s", "lookup": "t"}}, {"t": {"Shipped": "shipped"}})
+    with pytest.raises(MappingError, match="'shipped' has no entry"):
+        apply(strict, {"s": "shipped"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,79 @@ def test_missing_email_decodes_and_leaves_the_rule_to_the_target() -> None:
     order = decode(data)
     assert order.customer.email is None
     assert order.customer.ref.id == "guest:order-230"
+
+
+def test_payment_kind_status_and_gateway() -> None:
+    data = copy.deepcopy(sample("order.json")[0])
+    sale = data["TransactionList"][0]
+    data["TransactionList"] = [
+        {**sale, "TransactionIndexID": 1, "TransactionType": "Authorize"},
+        {**sale, "TransactionIndexID": 2, "TransactionType": "Capture", "TransactionGatewayID": 0},
+        {**sale, "TransactionIndexID": 3, "TransactionType": "Sale",
+         "TransactionResponseText": "Card DECLINED by issuer"},
+        {**sale, "TransactionIndexID": 4, "TransactionType": "Credit", "TransactionAmount": 8.75},
+    ]
+    payments = decode(data).payments
+    assert [(p.kind.value, p.status.value) for p in payments] == [
+        ("authorization", "succeeded"),
+        ("capture", "succeeded"),
+        ("sale", "failed"),
+        ("refund", "succeeded"),
+    ]
+    assert [p.gateway for p in payments] == ["33", None, "33", "33"]
+    assert [p.ref.id for p in payments] == ["230-1", "230-2", "230-3", "230-4"]
+    assert payments[3].amount.amount == Decimal("8.75")
+
+
+def test_shipments_carry_their_lines_and_service() -> None:
+    data = copy.deepcopy(sample("order.json")[0])
+    first = data["ShipmentList"][0]
+    item = data["OrderItemList"][0]
+    data["ShipmentList"] = [first, {**first, "ShipmentID": 7, "ShipmentMethodName": "UPS Ground",
+                                     "ShipmentTrackingCode": "", "ShipmentShippedDate": ""}]
+    data["OrderItemList"] = [
+        item,
+        {**item, "ItemIndexID": 332, "ItemID": "SKU-M", "ItemQuantity": 2, "ItemShipmentID": 7},
+    ]
+    shipments = decode(data).shipments
+    assert [(s.ref.id, s.service, s.tracking_number) for s in shipments] == [
+        ("230-0", first["ShipmentMethodName"], "9400000000000000000000"),
+        ("230-7", "UPS Ground", None),
+    ]
+    assert [[(ln.sku, ln.quantity, ln.line.id if ln.line else None) for ln in s.lines]
+            for s in shipments] == [[("SKU-XS", 1, "230-331")], [("SKU-M", 2, "230-332")]]
+    assert shipments[1].shipped_at is None
+    assert shipments[0].method == shipments[0].service  # the older name still reads
+
+
+def test_coupons_are_listed_once_in_order() -> None:
+    data = {**sample("order.json")[0], "PromotionList": [
+        {"PromotionName": "Autumn", "Coupon": "FALL10", "Discount": 5},
+        {"PromotionName": "Free ship"},
+        {"PromotionName": "Autumn again", "Coupon": "FALL10"},
+        {"Coupon": "VIP"},
+    ]}
+    assert decode(data).coupons == ("FALL10", "VIP")
+
+
+def test_customer_group_and_tax_exemption_are_decoded() -> None:
+    data = {**sample("customer.json"), "CustomerGroupID": 3, "NonTaxable": True,
+            "ShippingAddress1": "", "ShippingCity": "", "ShippingFirstName": "",
+            "ShippingLastName": "", "ShippingState": "", "ShippingZipCode": "",
+            "ShippingCountry": "", "ShippingPhoneNumber": ""}
+    customer = decode_customer(RawCustomer.model_validate(data))
+    assert (customer.customer_group, customer.tax_exempt) == ("3", True)
+    assert customer.shipping_address is None  # an empty address is no address
+    assert customer.billing_address is not None
+    assert customer.billing_address.region == "CO"
+
+
+def test_money_and_quantities_stay_exact() -> None:
+    data = copy.deepcopy(sample("order.json")[0])
+    data["OrderItemList"][0].update(ItemUnitPrice=0.1, ItemOptionPrice=0.2, ItemQuantity=3)
+    line = decode(data).lines[0]
+    assert line.unit_price.amount == Decimal("0.3")  # not 0.30000000000000004
+    assert isinstance(line.quantity, Decimal)
 
 
 def test_source_field_table() -> None:
