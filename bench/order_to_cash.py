@@ -1,119 +1,163 @@
-"""Benchmark: an order-to-cash backfill against the sandbox. Prints figures; asserts nothing.
+"""Benchmark: order-to-cash backfills against the sandbox. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/order_to_cash.py --orders 2000 [--faults 0.2]
+    .venv/bin/python bench/order_to_cash.py [--orders 2000 8000] [--mode prefect|plain]
 
-Measures, for N seeded orders: wall time of the flow on Prefect's local server and of the same
-pipeline called without Prefect (the orchestration overhead is the difference), orders per second,
-API calls per system (counted by the emulators) and Salesforce calls per order, then the same for
-a second, unchanged run.
+For each size: the seeded backfill and an unchanged second run, each in a fresh process, with
+wall time, orders per second, the run's peak memory (the emulators run in another process, so
+this is the engine alone), API calls per system (the emulators' counters), and Salesforce calls
+per order next to the lowest number of calls any packing could have used:
+
+* collections: one sObject Collections call per 200 records of each write (accounts, contacts,
+  orders, items, activations);
+* composite: those collection calls, five per `/composite` request;
+* bulk: one Bulk API 2.0 job (about 6 calls) per write group, or the cheapest mix of both;
+
+each plus the token and the look-ups that cannot be avoided (the price book, the price book
+entries and the contacts by e-mail, in URL-sized chunks) for a load that streams in batches of
+1,000 orders ("best"), and, for reference, if every look-up of the run were packed together,
+which needs the whole run in memory ("best_whole_run"). The target is at most 1.1x "best".
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import itertools
+import json
+import math
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-WINDOW = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._harness import admin, run_child, sandbox  # noqa: E402
+
+ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+WINDOW = ("2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")
+CALLS_PER_JOB = 6
+BATCH = 1000  # order-to-cash's batch: the look-ups of a streamed load are made per batch
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+def seed_for(orders: int) -> dict[str, Any]:
+    return {"orders": orders, "customers": max(200, orders // 3), "anchor": ANCHOR.isoformat()}
+
+
+def minimums(records: dict[str, list[dict[str, Any]]], world: Any) -> dict[str, int]:
+    """The lowest calls per strategy for what the run wrote (see the module docstring)."""
+    from connectors.salesforce import soql
+
+    ours = [r for r in records["Account"] if r.get("Storebridge_Id__c")]
+    writes = {
+        "Account": len(ours),
+        "Contact": len([r for r in records["Contact"] if r.get("Storebridge_Id__c")]),
+        "Order": len(records["Order"]),
+        "OrderItem": len(records["OrderItem"]),
+        "Status": len([o for o in records["Order"] if o["Status"] != "Draft"]),
+    }
+    good = sorted((o for o in world.orders if o.status_id != 7), key=lambda o: o.order_id)
+
+    def lookups(batches: list[list[Any]]) -> int:
+        """Token, price book, then per batch the SKUs and e-mails not looked up before."""
+        calls, skus, emails = 2, set(), set()
+        for batch in batches:
+            new_skus = sorted({ln.sku for o in batch for ln in o.lines} - skus)
+            new_emails = sorted({o.customer.email.lower() for o in batch if o.customer.email}
+                                - emails)
+            calls += len(list(soql.in_chunks("SELECT Id FROM PricebookEntry WHERE x IN {values}",
+                                             new_skus)))
+            calls += len(list(soql.in_chunks("SELECT Id FROM Contact WHERE Email IN {values}",
+                                             new_emails)))
+            skus.update(new_skus)
+            emails.update(new_emails)
+        return calls
+
+    whole = lookups([good])  # every look-up of the run packed together (needs the whole run)
+    streamed = lookups([good[i : i + BATCH] for i in range(0, len(good), BATCH)])
+    chunks = {k: math.ceil(n / 200) for k, n in writes.items()}
+    best_mix = min(
+        CALLS_PER_JOB * len(bulk) + math.ceil(sum(c for k, c in chunks.items()
+                                                   if k not in bulk) / 5)
+        for r in range(len(chunks) + 1) for bulk in itertools.combinations(chunks, r)
     )
-    parser.add_argument("--orders", type=int, default=2000)
-    parser.add_argument("--faults", type=float, default=0.0, help="share of 429s and of 5xx each")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="storebridge-bench-"))
-    os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-    from sandbox.core import FaultConfig
-    from sandbox.runner import Sandbox
-    from sandbox.seed import SeedConfig
-
-    seed = SeedConfig(orders=args.orders, customers=max(200, args.orders // 3))
-    faults = FaultConfig(
-        rate_limit_share=args.faults, server_error_share=args.faults, retry_after_s=1
-    )
-    print(
-        f"# {args.orders} seeded orders, faults {args.faults:.0%} (python {sys.version.split()[0]})"
-    )
-    for mode in ("plain", "prefect"):
-        with Sandbox(work / f"sandbox-{mode}", seed=seed) as sb:
-            for slug in sb.emulators:
-                sb.emulator(slug).set_faults(faults)
-            os.environ.update(sb.env())
-            os.environ["STOREBRIDGE_STATE_PATH"] = str(work / f"state-{mode}.db")
-            for attempt in ("first", "second"):
-                for slug in sb.emulators:
-                    sb.emulator(slug).reset_counts()
-                started = time.perf_counter()
-                result = run(mode)
-                wall = time.perf_counter() - started
-                report(
-                    mode, attempt, result, wall, {s: sb.emulator(s).count() for s in sb.emulators}
-                )
+    return {
+        "collections": streamed + sum(chunks.values()),
+        "composite": streamed + math.ceil(sum(chunks.values()) / 5),
+        "bulk": streamed + CALLS_PER_JOB * sum(1 for c in chunks.values() if c),
+        "best": streamed + best_mix,
+        "best_whole_run": whole + best_mix,
+    }
 
 
-def run(mode: str) -> dict[str, Any]:
+def child(mode: str) -> None:
+    """One order-to-cash backfill in this process; prints its summary as JSON."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    window = [dt.datetime.fromisoformat(w) for w in WINDOW]
     if mode == "prefect":
         from flows.order_to_cash import order_to_cash
 
-        return order_to_cash(window_start=WINDOW[0], window_end=WINDOW[1])
-    return run_plain()
+        result = order_to_cash(window_start=window[0], window_end=window[1])
+    else:
+        from flows.sync import run_sync
+        from flows.usecases import ORDER_TO_CASH
+
+        result = run_sync(ORDER_TO_CASH, source="shift4shop", target="salesforce",
+                          window_start=window[0], window_end=window[1], orchestrated=False)
+    print(json.dumps({k: v for k, v in result.items() if k != "dead_letters"}, default=str))
 
 
-def run_plain() -> dict[str, Any]:
-    """The same steps as the flow, as plain calls (no Prefect)."""
-    from connectors.settings import load_settings
-    from connectors.state import StateStore
-    from flows import pipeline
-    from flows.ports import LoadReport
-    from flows.settings import OrderToCashSettings
-    from flows.systems import open_source, open_target
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--orders", type=int, nargs="+", default=[2000, 8000])
+    parser.add_argument("--mode", choices=["prefect", "plain"], default="plain")
+    args = parser.parse_args()
+    from sandbox.seed import SeedConfig, build_world
 
-    state = StateStore.from_settings()
-    state.upgrade()
-    settings = load_settings(OrderToCashSettings)
-    source, target = open_source("shift4shop"), open_target("salesforce", state)
-    plan = pipeline.make_plan(
-        state,
-        settings,
-        source="shift4shop",
-        target="salesforce",
-        window_start=WINDOW[0],
-        window_end=WINDOW[1],
-    )
-    extracted, missing = pipeline.extract(source, plan)
-    orders, failures = pipeline.transform(source, extracted)
-    failures += pipeline.not_found(plan, missing)
-    pipeline.record_failures(state, plan, failures, "bench")
-    report = LoadReport()
-    for batch in pipeline.batches(orders, settings.batch_size):
-        batch_report = target.load_orders(batch)
-        pipeline.record_batch(state, plan, batch_report, "bench")
-        report.merge(batch_report)
-    source.close()
-    target.close()
-    read = len(extracted.records) + len(extracted.rejected) + len(missing)
-    return pipeline.summarize(plan, read, report, failures, {}, "bench").as_dict()
-
-
-def report(mode: str, attempt: str, r: dict[str, Any], wall: float, calls: dict[str, int]) -> None:
-    per_order = calls.get("salesforce", 0) / max(r["read"], 1)
-    print(
-        f"{mode:>7} {attempt:>6} run: {wall:7.2f} s  {r['read'] / wall:7.1f} orders/s  "
-        f"read {r['read']} created {r['created']} unchanged {r['unchanged']} "
-        f"dead {r['dead_lettered']}  calls {calls}  salesforce/order {per_order:.3f}"
-    )
+    work = Path(tempfile.mkdtemp(prefix="storebridge-bench-"))
+    print(f"# order-to-cash backfill, {args.mode} (python {sys.version.split()[0]}); "
+          f"memory = peak RSS of the run's own process")
+    peaks: dict[int, int] = {}
+    for n in sorted(args.orders):
+        seed = seed_for(n)
+        with sandbox(work / f"sb-{n}", seed, ["shift4shop", "salesforce"]) as ready:
+            env = {**ready["env"], "STOREBRIDGE_STATE_PATH": str(work / f"state-{n}.db"),
+                   "PREFECT_HOME": str(work / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
+                   "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+            for attempt in ("first", "second"):
+                admin(ready, "salesforce", "counts/reset", "POST")
+                admin(ready, "shift4shop", "counts/reset", "POST")
+                result, wall, peak = run_child([str(Path(__file__)), "--child", args.mode], env)
+                counts = {s: admin(ready, s, "counts") for s in ("shift4shop", "salesforce")}
+                calls = {s: c["total"] for s, c in counts.items()}
+                read = max(result["read"], 1)
+                line = (f"{n:>6} orders {attempt:>6}: {wall:6.1f} s {read / wall:7.1f} orders/s "
+                        f"peak {peak / 1024:6.0f} MiB  created {result['created']} unchanged "
+                        f"{result['unchanged']} dead {result['dead_lettered']}  calls {calls}  "
+                        f"salesforce/order {calls['salesforce'] / read:.4f}")
+                print(line, flush=True)
+                if attempt == "first":
+                    peaks[n] = peak
+                    records = {k: admin(ready, "salesforce", f"records/{k}")
+                               for k in ("Account", "Contact", "Order", "OrderItem")}
+                    world = build_world(SeedConfig(**{**seed, "anchor": ANCHOR}))
+                    low = minimums(records, world)
+                    ratio = calls["salesforce"] / low["best"]
+                    spent = {k.split("/v{version}")[-1] or k: v
+                             for k, v in counts["salesforce"]["by_endpoint"].items()}
+                    print(f"{'':>21}salesforce calls by endpoint: {spent}")
+                    print(f"{'':>21}lowest possible: {low}  -> {calls['salesforce']} calls = "
+                          f"{ratio:.2f}x the lowest (target <= 1.1x); per order: "
+                          f"{low['best'] / read:.4f}", flush=True)
+    if len(peaks) > 1:
+        small, large = min(peaks), max(peaks)
+        print(f"peak memory {large} vs {small} orders: {peaks[large] / peaks[small]:.2f}x "
+              "(target <= 1.3x)")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        main()

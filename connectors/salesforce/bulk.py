@@ -112,6 +112,9 @@ class BulkWriter:
     def pending(self) -> int:
         return sum(s.count for s in self._spools.values())
 
+    def holds(self, key: Hashable) -> bool:
+        return False  # spooled rows cannot be taken back; results come at the end
+
     def add(self, writes: Iterable[Write]) -> None:
         """Spool writes (stage order decides the job order; `after` is implied by stages)."""
         for w in writes:
@@ -120,51 +123,49 @@ class BulkWriter:
                 spool = self._spools[w.group] = _Spool(self._dir, w.sobject, w.op, w.ext_field)
             spool.add(w)
 
-    def flush(self, *, force: bool = True, keep: int = 0) -> dict[Hashable, SaveResult]:
-        """Run every spooled group as one job, lowest stage first; results per write key."""
-        results: dict[Hashable, SaveResult] = {}
+    def flush(self, *, force: bool = True, keep: int = 0) -> Iterator[tuple[Hashable, SaveResult]]:
+        """Run every spooled group as one job, lowest stage first; yield each write's result
+        as its result file is read (nothing of a large load is held in memory at once)."""
         for key in sorted(self._spools):
             spool = self._spools.pop(key)
-            results.update(self._run(spool))
-        return results
+            yield from self._run(spool)
 
-    def _run(self, spool: _Spool) -> dict[Hashable, SaveResult]:
+    def _run(self, spool: _Spool) -> Iterator[tuple[Hashable, SaveResult]]:
         path = spool.to_csv()
+        kwargs: dict[str, Any] = {"csv_file": str(path), "wait": self.poll_s}
+        if spool.op == "upsert":
+            kwargs["external_id_field"] = spool.ext_field
         try:
-            kind = getattr(self.client.sf.bulk2, spool.sobject)
-            kwargs: dict[str, Any] = {"csv_file": str(path), "wait": self.poll_s}
-            if spool.op == "upsert":
-                kwargs["external_id_field"] = spool.ext_field
-            jobs = self.client.call(lambda sf: getattr(kind, spool.op)(**kwargs))
-            self.jobs += len(jobs)
-            results: dict[Hashable, SaveResult] = {}
-            for job in jobs:
-                results.update(self._job_results(kind, str(job["job_id"]), spool))
+            jobs = self.client.call(
+                lambda sf: getattr(getattr(sf.bulk2, spool.sobject), spool.op)(**kwargs)
+            )
         finally:
             path.unlink(missing_ok=True)
-        for ident, key in spool.keys.items():
-            results.setdefault(key, failed_result("UNPROCESSED", f"bulk job left {ident} out"))
-        return results
+        self.jobs += len(jobs)
+        for job in jobs:
+            yield from self._job_results(str(job["job_id"]), spool)
+        for ident, key in spool.keys.items():  # what no result file mentioned
+            yield key, failed_result("UNPROCESSED", f"bulk job left {ident} out")
 
-    def _job_results(self, kind: Any, job_id: str, spool: _Spool) -> dict[Hashable, SaveResult]:
-        out: dict[Hashable, SaveResult] = {}
+    def _job_results(self, job_id: str, spool: _Spool) -> Iterator[tuple[Hashable, SaveResult]]:
         for name, ok in (("successful", True), ("failed", False)):
             target = self._dir / f"{job_id}-{name}.csv"
-            getter = kind.get_successful_records if ok else kind.get_failed_records
-            self.client.call(lambda sf, g=getter, t=target: g(job_id, file=str(t)))
+            getter = "get_successful_records" if ok else "get_failed_records"
+            self.client.call(lambda sf, g=getter, t=target: getattr(
+                getattr(sf.bulk2, spool.sobject), g)(job_id, file=str(t)))
             for row in _rows(target):
                 ident = row.get(spool.ext_field or "Id", "") or row.get("sf__Id", "")
-                key = spool.keys.get(ident.lower() if spool.ext_field else ident)
+                key = spool.keys.pop(ident.lower() if spool.ext_field else ident, None)
                 if key is None:
                     continue
                 if ok:
                     created = row.get("sf__Created", "").lower() == "true"
-                    out[key] = SaveResult(id=row.get("sf__Id") or None, success=True, created=created)
+                    yield key, SaveResult(id=row.get("sf__Id") or None, success=True,
+                                          created=created)
                 else:
                     code, _, message = row.get("sf__Error", "UNKNOWN:").partition(":")
-                    out[key] = failed_result(code, message.rstrip(" -"))
+                    yield key, failed_result(code, message.rstrip(" -"))
             target.unlink(missing_ok=True)
-        return out
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -172,3 +173,43 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
         return
     with path.open(newline="", encoding="utf-8") as handle:
         yield from csv.DictReader(handle)
+
+
+class MixedWriter:
+    """Bulk API 2.0 jobs for the groups that are large enough to pay for one, packed
+    `/composite` calls for the rest (e.g. the accounts and contacts of a large order backfill
+    go through composite as they come, its orders, items and activations as three jobs).
+
+    `bulk_groups` names the groups by (sobject, op, stage) prefix; composite groups are flushed
+    as `CompositeWriter` does, the bulk ones only with `force` (at the end of the load), after
+    every composite write, so a job's rows find the parents they point at.
+    """
+
+    def __init__(self, composite: Any, bulk: BulkWriter, bulk_groups: set[tuple[str, int]]) -> None:
+        self.composite, self.bulk, self.bulk_groups = composite, bulk, bulk_groups
+
+    @property
+    def pending(self) -> int:
+        """Composite writes waiting to be packed (spooled bulk rows wait for the end)."""
+        return int(self.composite.pending)
+
+    @property
+    def calls(self) -> int:
+        return int(self.composite.calls)
+
+    def holds(self, key: Hashable) -> bool:
+        return bool(self.composite.holds(key))
+
+    def add(self, writes: Iterable[Write]) -> None:
+        small, large = [], []
+        for w in writes:
+            (large if (w.sobject, w.stage) in self.bulk_groups else small).append(w)
+        self.composite.add(small)
+        self.bulk.add(large)
+
+    def flush(self, *, force: bool = False, keep: int = 0,
+              final: bool = False) -> Iterator[tuple[Hashable, SaveResult]]:
+        """Composite writes as `CompositeWriter.flush`; with `final`, then the bulk jobs."""
+        yield from self.composite.flush(force=force, keep=keep)
+        if final and not self.composite.pending:
+            yield from self.bulk.flush()

@@ -12,7 +12,7 @@ sinks the others. Results come back per write key, as `SaveResult`s.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -123,7 +123,8 @@ class CompositeWriter:
             group.writes.append(w)
             self._pending.add(w.key)
 
-    def flush(self, *, force: bool = False, keep: int = 0) -> dict[Hashable, SaveResult]:
+    def flush(self, *, force: bool = False, keep: int = 0,
+              final: bool = False) -> Iterator[tuple[Hashable, SaveResult]]:
         """Send requests; return the result of every write sent.
 
         Args:
@@ -131,15 +132,13 @@ class CompositeWriter:
             keep: with `force`, stop once this few writes are left (bounded memory without
                 giving up packing).
         """
-        results: dict[Hashable, SaveResult] = {}
         while self._pending:
             slots = self._build(full_only=True)
             if slots is None and force and len(self._pending) > keep:
                 slots = self._build(full_only=False)
             if slots is None:
                 break
-            results.update(self._send(slots))
-        return results
+            yield from self._send(slots).items()
 
     def _drop(self, key: Hashable) -> None:
         for gkey, group in list(self._groups.items()):

@@ -11,8 +11,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from connectors.http import ConnectorError, RecordError
-from connectors.salesforce import SalesforceClient
-from connectors.salesforce import soql
+from connectors.salesforce import SalesforceClient, soql
 from connectors.salesforce.lookups import Lookups
 from sandbox.core import Emulator
 from sandbox.runner import Sandbox

@@ -2,7 +2,8 @@
 subrequests inside `/composite` calls, parents first) and `BulkWriter` (Bulk API 2.0 jobs).
 
 API calls are counted with the emulator's endpoint counters; every test uses its own external
-ids, so the shared org only grows."""
+ids, so the shared org only grows. `flush` results are taken as `dict(...)`: it yields
+(key, result) pairs as each call answers."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_a_chain_of_1000_records_is_one_composite_call(
     writer.add(chain("pack1", catalog, 200, 200, 200, 400))
     before = composite_calls(emulator)
 
-    results = writer.flush()
+    results = dict(writer.flush())
 
     assert composite_calls(emulator) - before == 1 == writer.calls
     assert writer.pending == 0
@@ -110,9 +111,9 @@ def test_partly_filled_groups_take_the_fewest_calls(
     writer.add(chain("pack2", catalog, 250, 250, 250, 250))  # 8 subrequests of <= 200
     before = composite_calls(emulator)
 
-    assert writer.flush() == {}  # no request can be filled with five full subrequests
+    assert dict(writer.flush()) == {}  # no request can be filled with five full subrequests
     assert composite_calls(emulator) == before
-    results = writer.flush(force=True)
+    results = dict(writer.flush(force=True))
 
     assert composite_calls(emulator) - before == 2  # ceil(8 / 5): the minimum
     assert len(results) == 1000
@@ -128,10 +129,10 @@ def test_nothing_is_sent_until_a_request_is_full(
     writer.add(writes[:-1])
     before = composite_calls(emulator)
 
-    assert writer.flush(force=False) == {}
+    assert dict(writer.flush(force=False)) == {}
     assert (composite_calls(emulator), writer.pending) == (before, 999)
     writer.add(writes[-1:])
-    results = writer.flush(force=False)
+    results = dict(writer.flush(force=False))
 
     assert composite_calls(emulator) - before == 1
     assert len(results) == 1000
@@ -162,7 +163,7 @@ def test_failures_come_back_per_write_key(
     assert writer.pending == len(writes) + 1
     writes.append(Write("retried", "Account", "upsert", {EXT: "pack4:a:r"}, EXT))
 
-    results = writer.flush(force=True)
+    results = dict(writer.flush(force=True))
 
     assert set(results) == {w.key for w in writes}
     failed = {k for k, r in results.items() if not r.success}
@@ -182,7 +183,7 @@ def test_updates_and_deletes_are_packed_too(
 ) -> None:
     writer = CompositeWriter(client)
     writer.add(chain("pack5", catalog, 2, 0, 0, 0))
-    created = writer.flush(force=True)
+    created = dict(writer.flush(force=True))
     first, second = created["A", 0].id, created["A", 1].id
     writer.add([
         Write("rename", "Account", "update", {"Id": first, "Name": "pack5 renamed"}),
@@ -191,7 +192,7 @@ def test_updates_and_deletes_are_packed_too(
         Write("remove", "Account", "delete", {"Id": second}, stage=1),
     ])
     before = composite_calls(emulator)
-    results = writer.flush(force=True)
+    results = dict(writer.flush(force=True))
     assert composite_calls(emulator) - before == 1
     assert [results[k].success for k in ("rename", "rename-again", "remove")] == [True] * 3
     left = {r["Id"]: (r["Name"], r["Description"]) for r in rows(emulator, "Account", "pack5")}
@@ -203,7 +204,7 @@ def test_bulk_upserts_map_results_back_to_write_keys(
 ) -> None:
     existing = CompositeWriter(client)
     existing.add([Write("seed", "Account", "upsert", {EXT: "bulk1:a:old", "Name": "Before"}, EXT)])
-    old_id = existing.flush(force=True)["seed"].id
+    old_id = dict(existing.flush(force=True))["seed"].id
     writes = [
         Write(("A", "new"), "Account", "upsert", {EXT: "bulk1:a:new", "Name": "New Ltd"}, EXT),
         Write(("A", "old"), "Account", "upsert", {EXT: "BULK1:A:OLD", "Name": "After"}, EXT),
@@ -220,16 +221,18 @@ def test_bulk_upserts_map_results_back_to_write_keys(
     assert writer.pending == 5
     jobs_before = emulator.count(JOBS)
 
-    results = writer.flush()
+    results = dict(writer.flush())
 
     assert emulator.count(JOBS) - jobs_before == 2 == writer.jobs  # one job per group
     assert set(results) == {w.key for w in writes}
     new, old, bad = results["A", "new"], results["A", "old"], results["A", "bad"]
     assert (new.success, new.created) == (True, True)
     assert (old.success, old.created, old.id) == (True, False, old_id)  # ids match ignoring case
-    assert not bad.success and bad.has_code("REQUIRED_FIELD_MISSING")
+    assert not bad.success
+    assert bad.has_code("REQUIRED_FIELD_MISSING")
     assert results["C", "ok"].success
-    assert not results["C", "orphan"].success and results["C", "orphan"].has_code("INVALID_FIELD")
+    assert not results["C", "orphan"].success
+    assert results["C", "orphan"].has_code("INVALID_FIELD")
     contact = next(r for r in rows(emulator, "Contact", "bulk1") if r[EXT] == "bulk1:c:ok")
     assert contact["AccountId"] == new.id
     assert writer.pending == 0

@@ -96,20 +96,35 @@ def client(sandbox: Sandbox) -> Shift4ShopClient:
 
 
 def test_offsets_start_at_one_and_stop_at_the_count(
-    client: Shift4ShopClient, sandbox: Sandbox
+    client: Shift4ShopClient, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sent: list[dict[str, Any]] = []
+    real = client.http.request
+
+    def record(method: str, url: Any, **kwargs: Any) -> Any:
+        if str(url).endswith("/Orders"):
+            sent.append(dict(kwargs.get("params") or {}))
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(client.http, "request", record)
     emulator = sandbox.emulator("shift4shop")
     emulator.reset_counts()
-    first = client.orders_page(*YEAR, None)
-    assert first.total == len(sandbox.world.orders)  # abandoned checkouts are counted and read
-    assert first.next == {"total": first.total, "offset": 101, "read": 100}
-    pages, cursor = 1, first.next
-    while cursor is not None:
+    orders = len(sandbox.world.orders)  # abandoned checkouts are counted and read, then dropped
+    pages: list[Any] = []
+    cursor: Any = None
+    while True:
         page = client.orders_page(*YEAR, cursor)
-        assert page.total == first.total
-        pages, cursor = pages + 1, page.next
-    assert pages == -(-len(sandbox.world.orders) // 100)
-    assert emulator.counts["GET /3dCartWebAPI/v1/Orders"] == pages + 1  # + the countonly call
+        assert page.total == orders
+        pages.append(page)
+        cursor = page.next
+        if cursor is None:
+            break
+
+    assert sent[0]["countonly"] == 1
+    assert [p["offset"] for p in sent[1:]] == list(range(1, orders + 1, 100))
+    assert {p["limit"] for p in sent[1:]} == {100}
+    assert len(pages) == -(-orders // 100)
+    assert emulator.counts["GET /3dCartWebAPI/v1/Orders"] == len(pages) + 1
 
 
 def test_an_empty_window_is_one_call_and_no_page(

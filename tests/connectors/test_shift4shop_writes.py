@@ -4,6 +4,7 @@ as a failed `WriteResult`, not an exception). Each test puts back what it change
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,8 @@ from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop.client import WriteResult
 from sandbox.core import Emulator
 from sandbox.runner import Sandbox
-from tests.connectors.contract import FakeSleep
+from sandbox.seed import NOT_COMPLETED, SeedOrder
+from tests.connectors.contract import ConnectorContract, FakeSleep
 from tests.connectors.test_shift4shop_contract import settings
 
 BASE = "/3dCartWebAPI/v1"
@@ -35,6 +37,20 @@ def emulator(sandbox: Sandbox) -> Emulator:
 def calls(emulator: Emulator, endpoint: str) -> int:
     with emulator.lock:
         return emulator.counts[endpoint]
+
+
+def quiet_order(sandbox: Sandbox, *, shipped: bool = False, skip: int = 0) -> SeedOrder:
+    """An order the contract's incremental window and its same-second twins leave alone (a
+    write moves its LastUpdate to now)."""
+    since, until = ConnectorContract().changed_window()
+    margin = dt.timedelta(days=2)
+    fits = [
+        o for o in sandbox.world.orders[110:]
+        if not since - margin <= o.last_update <= until + margin
+        and o.status_id != NOT_COMPLETED
+        and (not shipped or any(s.shipment_id for s in o.shipments))
+    ]
+    return fits[skip]
 
 
 def customer_ids(emulator: Emulator) -> list[int]:
@@ -110,7 +126,7 @@ def test_new_customers_get_ids_and_duplicates_are_refused(client: Shift4ShopClie
 def test_single_object_refusals_come_back_as_failed_results(
     client: Shift4ShopClient, sandbox: Sandbox
 ) -> None:
-    order = next(o for o in sandbox.world.orders[200:] if any(s.shipment_id for s in o.shipments))
+    order = quiet_order(sandbox, shipped=True)
     shipment_id = next(s.shipment_id for s in order.shipments if s.shipment_id)
     before = client.shipments(order.order_id)
 
@@ -130,7 +146,7 @@ def test_single_object_refusals_come_back_as_failed_results(
 def test_order_status_batches_answer_per_item(
     client: Shift4ShopClient, sandbox: Sandbox
 ) -> None:
-    order = sandbox.world.orders[300]
+    order = quiet_order(sandbox, skip=3)
     results = client.set_order_statuses([(order.order_id, 99), (order.order_id, order.status_id),
                                          (999999, 2)])
     assert [(r.ok, r.status) for r in results] == [(False, 400), (True, 200), (False, 404)]
@@ -140,7 +156,7 @@ def test_order_status_batches_answer_per_item(
 
 
 def test_shipments_are_updated_and_added(client: Shift4ShopClient, sandbox: Sandbox) -> None:
-    order = next(o for o in sandbox.world.orders[250:] if any(s.shipment_id for s in o.shipments))
+    order = quiet_order(sandbox, shipped=True, skip=1)
     shipment_id = next(s.shipment_id for s in order.shipments if s.shipment_id)
     old = next(s for s in client.shipments(order.order_id) if s["ShipmentID"] == shipment_id)
 

@@ -28,6 +28,7 @@ from tests.flows.sync_helpers import (
     sf_record,
     store_order,
     store_records,
+    through_now,
 )
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
@@ -58,8 +59,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     pair = Pair(tmp_path_factory.mktemp("fulfilment"), mp)
     out: dict[str, Any] = {"pair": pair}
     out["o2c"] = order_to_cash(window_start=START, window_end=END)
-    out["first"] = measured(fulfilment, pair)
-    out["second"] = measured(fulfilment, pair)
+    backfill = {"window_start": utcnow() - dt.timedelta(days=400), "window_end": through_now()}
+    out["first"] = measured(fulfilment, pair, **backfill)
+    out["second"] = measured(fulfilment, pair, **backfill)
 
     orders = pair.records("Order")
     items = pair.records("OrderItem")
@@ -85,7 +87,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     customer = store_records(pair, "Customer")[0]["CustomerID"]
     out["placed"] = store.place_order(customer, [("SB-MUG-002", 2)])
     out["o2c_new"] = measured(order_to_cash, pair)
-    out["echo"] = measured(fulfilment, pair)
+    out["echo"] = measured(fulfilment, pair, window_start=backfill["window_start"],
+                           window_end=through_now())
     yield out
     pair.stop()
     mp.undo()

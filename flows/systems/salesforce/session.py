@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.salesforce import SalesforceClient
-from connectors.salesforce.bulk import BulkWriter
+from connectors.salesforce.bulk import BulkWriter, MixedWriter
 from connectors.salesforce.lookups import Lookups
 from connectors.salesforce.models import SaveResult
 from connectors.salesforce.writer import CompositeWriter, Write
@@ -30,17 +30,19 @@ class Session:
     def __init__(self, client: SalesforceClient | None = None) -> None:
         self.client = client or SalesforceClient.from_env()
         self.lookups = Lookups(self.client)
-        self.writer: CompositeWriter | BulkWriter = CompositeWriter(self.client)
+        self.writer: CompositeWriter | MixedWriter = CompositeWriter(self.client)
         self._handlers: dict[Hashable, list[Handler]] = {}
 
-    def use_bulk(self) -> None:
-        """Send what comes next as Bulk API 2.0 jobs at `drain` (large loads)."""
-        if isinstance(self.writer, CompositeWriter) and self.writer.pending == 0:
-            self.writer = BulkWriter(self.client, poll_s=self.client.settings.bulk_poll_s)
+    def use_bulk(self, groups: set[tuple[str, int]]) -> None:
+        """Send the writes of these (sobject, stage) groups as Bulk API 2.0 jobs at the end of
+        the load, the others through `/composite` as they come (large loads)."""
+        if isinstance(self.writer, CompositeWriter) and self.writer.pending == 0 and groups:
+            bulk = BulkWriter(self.client, poll_s=self.client.settings.bulk_poll_s)
+            self.writer = MixedWriter(self.writer, bulk, groups)
 
     @property
     def bulk(self) -> bool:
-        return isinstance(self.writer, BulkWriter)
+        return isinstance(self.writer, MixedWriter)
 
     def add(self, writes: Iterable[Write], handler: Handler) -> list[Hashable]:
         """Queue writes; `handler(key, result)` is called with each one's result."""
@@ -52,7 +54,7 @@ class Session:
 
     def is_pending(self, key: Hashable) -> bool:
         """Whether a write is queued and not sent yet (not: sent, its answer being routed)."""
-        return isinstance(self.writer, CompositeWriter) and self.writer.holds(key)
+        return bool(self.writer.holds(key))
 
     def watch(self, keys: Iterable[Hashable], handler: Handler) -> None:
         """Also call `handler` with the results of these pending writes (after the owner's)."""
@@ -61,17 +63,19 @@ class Session:
                 self._handlers[key].append(handler)
 
     def pump(self, *, force: bool = False) -> None:
-        """Send what packs well (all of it with `force`) and route the results."""
-        if self.bulk and not force:
-            return
+        """Send what packs well and route the results; with `force` (the end of the load),
+        everything, bulk jobs included. Beyond `MAX_PENDING` queued writes, partly filled calls
+        are sent too (memory stays bounded)."""
         keep = 0 if force else MAX_PENDING
         while True:
-            results = self.writer.flush(force=force or self.writer.pending > keep, keep=keep)
-            if not results:
-                return
-            for key, result in results.items():
+            answered = 0
+            for key, result in self.writer.flush(force=force or self.writer.pending > keep,
+                                                 keep=keep, final=force):
+                answered += 1
                 for handler in self._handlers.pop(key, []):
                     handler(key, result)
+            if not answered:
+                return
 
     def close(self) -> None:
         self.client.close()
