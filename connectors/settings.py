@@ -78,9 +78,9 @@ class ConnectionSettings(StorebridgeSettings):
 S = TypeVar("S", bound=StorebridgeSettings)
 
 
-def env_name(cls: type[StorebridgeSettings], field: str) -> str:
-    """The environment variable that sets `field` of `cls`."""
-    prefix = str(cls.model_config.get("env_prefix", ""))
+def env_name(cls: type[StorebridgeSettings], field: str, prefix: str | None = None) -> str:
+    """The environment variable that sets `field` of `cls` (under `prefix`, when given)."""
+    prefix = prefix if prefix is not None else str(cls.model_config.get("env_prefix", ""))
     return f"{prefix}{field}".upper()
 
 
@@ -95,9 +95,10 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         return cls(**overrides)
     except ValidationError as exc:
         problems = []
+        prefix = overrides.get("_env_prefix")
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "?"
-            var = env_name(cls, field)
+            var = env_name(cls, field, prefix)
             if err["type"] == "missing":
                 problems.append(f"{var} is missing")
             else:

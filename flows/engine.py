@@ -165,8 +165,9 @@ def decode(source: Source[Any], use_case: UseCase, page: Page[Any]) -> Decoded:
 
 
 def batches(records: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Consecutive batches of at most `size` records."""
-    for start in range(0, len(records), max(size, 1)):
+    """Consecutive batches of at most `size` records (at least one record each)."""
+    size = max(size, 1)
+    for start in range(0, len(records), size):
         yield records[start : start + size]
 
 

@@ -48,7 +48,6 @@ from connectors.http.quota import (
     QuotaReader,
     QuotaSnapshot,
     RateLimitHeaders,
-    SforceLimitInfo,
     retry_after_seconds,
 )
 from connectors.http.redaction import (
@@ -94,7 +93,6 @@ __all__ = [
     "ResilientClient",
     "ResilientRequestsAdapter",
     "RetryPolicy",
-    "SforceLimitInfo",
     "TransientError",
     "all_usage",
     "build_error",

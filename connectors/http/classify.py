@@ -54,20 +54,6 @@ def _s(*statuses: int) -> frozenset[int]:
 DEFAULT_ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(_s(408, 425), Action.RETRY, FailureType.TRANSIENT, None, "timeout, too early"),
     ErrorRule(_s(429), Action.WAIT, FailureType.RATE_LIMITED, None, "too many requests"),
-    ErrorRule(
-        _s(403),
-        Action.WAIT,
-        FailureType.RATE_LIMITED,
-        frozenset({"REQUEST_LIMIT_EXCEEDED"}),
-        "Salesforce request limit exceeded",
-    ),
-    ErrorRule(
-        range(400, 600),
-        Action.WAIT,
-        FailureType.RATE_LIMITED,
-        frozenset({"TooManyRequests"}),
-        "Sage 300 TooManyRequests",
-    ),
     ErrorRule(_s(401), Action.FAIL, FailureType.AUTH, None, "credentials rejected or expired"),
     ErrorRule(_s(403), Action.FAIL, FailureType.AUTH, None, "permission denied"),
     ErrorRule(
@@ -88,7 +74,9 @@ DEFAULT_ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(_s(500, 502, 503, 504), Action.RETRY, FailureType.TRANSIENT, None, "server error"),
     ErrorRule(range(500, 600), Action.RETRY, FailureType.TRANSIENT, None, "other server error"),
 )
-"""The default table. First match wins; rules with `codes` are tried before code-less rules."""
+"""The default table, HTTP semantics only. First match wins; rules with `codes` are tried before
+code-less rules. A system's own rows (e.g. Salesforce's 403 REQUEST_LIMIT_EXCEEDED, which is a
+wait) live next to its connector and are put in front: `(*ERROR_ROWS, *DEFAULT_ERROR_TABLE)`."""
 
 UNKNOWN_STATUS = (Action.FAIL, FailureType.CONFIG)
 """What a status outside every rule (1xx, 6xx, ...) means: the endpoint is not what we think."""

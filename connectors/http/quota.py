@@ -1,14 +1,15 @@
 """Quota headers and proactive pacing.
 
-Speaks: BigCommerce `X-Rate-Limit-*` (Requests-Left, Requests-Quota, Time-Reset-Ms), Salesforce
-`Sforce-Limit-Info: api-usage=25/15000` (REST API v59+), `Retry-After` (seconds or HTTP-date, RFC
-9110; Dataverse Web API v9.2) and BigCommerce's `X-Retry-After`. Header names are case-insensitive.
+Speaks `Retry-After` (seconds or HTTP-date, RFC 9110), `X-Rate-Limit-*`-style quota headers
+(`RateLimitHeaders`, names configurable) and, as wait hints, `X-Rate-Limit-Time-Reset-Ms` and
+`X-Retry-After`. A system's own quota header lives with its connector and implements
+`QuotaReader` (Salesforce: `connectors.salesforce.limits.SforceLimitInfo`). Header names are
+case-insensitive.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -86,24 +87,6 @@ class RateLimitHeaders:
         if remaining is None and limit is None and reset_after is None:
             return None
         return QuotaSnapshot(remaining=remaining, limit=limit, reset_after=reset_after)
-
-
-_API_USAGE = re.compile(r"(?:^|[;,\s])api-usage\s*=\s*(\d+)\s*/\s*(\d+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SforceLimitInfo:
-    """Salesforce `Sforce-Limit-Info: api-usage=25/15000[; per-app-api-usage=17/250(appName=x)]`."""
-
-    header: str = "Sforce-Limit-Info"
-
-    def read(self, headers: httpx.Headers) -> QuotaSnapshot | None:
-        """Read the org's daily API usage; the per-app part is ignored."""
-        match = _API_USAGE.search(headers.get(self.header, ""))
-        if match is None:
-            return None
-        used, total = int(match.group(1)), int(match.group(2))
-        return QuotaSnapshot(remaining=max(0, total - used), limit=total, reset_after=None)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -21,27 +21,26 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
-    SalesforceMalformedRequest,
     SalesforceMoreThanOneRecord,
-    SalesforceRefusedRequest,
-    SalesforceResourceNotFound,
 )
 
 from connectors.http import (
+    DEFAULT_ERROR_TABLE,
     AuthError,
     ConnectorClient,
     ConnectorError,
     IncompletePaginationError,
     RateLimitPolicy,
     RecordError,
-    SforceLimitInfo,
-    TransientError,
+    build_error,
     client_from_settings,
     error_code,
     error_message,
     make_requests_session,
 )
+from connectors.http.classify import classify_status
 from connectors.salesforce import resources
+from connectors.salesforce.limits import ERROR_ROWS, SforceLimitInfo
 from connectors.salesforce.models import TokenResponse
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.settings import load_settings
@@ -61,13 +60,13 @@ def translate(exc: SalesforceError) -> ConnectorError:
         "body": body,
     }
     message = error_message(body, str(body))
-    if isinstance(exc, (SalesforceExpiredSession, SalesforceRefusedRequest)):
+    if isinstance(exc, SalesforceExpiredSession):
         return AuthError(message, **context)
-    if isinstance(
-        exc, (SalesforceMalformedRequest, SalesforceResourceNotFound, SalesforceMoreThanOneRecord)
-    ):
+    if isinstance(exc, SalesforceMoreThanOneRecord):  # 300: several records match
         return RecordError(message, **context)
-    return TransientError(message, **context)
+    _, failure = classify_status(int(exc.status), context["code"],
+                                 (*ERROR_ROWS, *DEFAULT_ERROR_TABLE))
+    return build_error(failure, message, **context)
 
 
 class SalesforceClient(ConnectorClient):
@@ -90,6 +89,7 @@ class SalesforceClient(ConnectorClient):
             SYSTEM,
             settings,
             quota_reader=SforceLimitInfo(),
+            error_table=(*ERROR_ROWS, *DEFAULT_ERROR_TABLE),
             transport=transport,
             rate_limit=RateLimitPolicy(stop_below_share=settings.quota_stop_share),
             **http_options,

@@ -88,12 +88,6 @@ def test_chunked_queries_never_meet_the_414(client: SalesforceClient, emulator: 
     assert refused.value.status == 414
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: connectors/salesforce/client.py translate() turns every SalesforceGeneralError (any "
-    "status but 300/400/401/403/404: 414, 409, 422, ...) into TransientError, so a URL the "
-    "front end refuses (414) is retried as transient instead of failing as a client error; "
-    "the shared table (connectors/http/classify.py) says 4xx other -> RECORD. Fix: map "
-    "classify_status(exc.status, error_code(body)) to the error class."))
 def test_an_over_long_query_is_a_client_error_not_a_transient_one(
     client: SalesforceClient,
 ) -> None:

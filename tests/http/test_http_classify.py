@@ -64,16 +64,21 @@ def test_default_table(status: int, expected: tuple[Action, FailureType]) -> Non
     assert classify_status(status, None) == expected
 
 
-def test_salesforce_request_limit_is_a_wait_not_an_auth_failure() -> None:
+def test_salesforce_request_limit_is_a_wait_with_the_connectors_rows() -> None:
+    from connectors.salesforce.limits import ERROR_ROWS
+
+    table = (*ERROR_ROWS, *DEFAULT_ERROR_TABLE)
     body = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
-    assert classify_response(httpx.Response(403, json=body)) == WAIT
+    assert classify_response(httpx.Response(403, json=body), table) == WAIT
     denied = [{"errorCode": "INSUFFICIENT_ACCESS", "message": "no"}]
-    assert classify_response(httpx.Response(403, json=denied)) == AUTH
+    assert classify_response(httpx.Response(403, json=denied), table) == AUTH
 
 
-def test_sage_too_many_requests_code_is_a_wait() -> None:
-    body = {"error": {"code": "TooManyRequests", "message": {"lang": "en", "value": "busy"}}}
-    assert classify_response(httpx.Response(500, json=body)) == WAIT
+def test_the_shared_table_holds_no_system_rows() -> None:
+    """A system's codes live with its connector (conventions: Airbyte's DEFAULT | {...})."""
+    assert all(rule.codes is None for rule in DEFAULT_ERROR_TABLE)
+    body = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
+    assert classify_response(httpx.Response(403, json=body)) == AUTH  # without Salesforce's rows
 
 
 def test_coded_rules_win_over_plain_rules_listed_before_them() -> None:

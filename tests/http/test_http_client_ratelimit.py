@@ -9,14 +9,17 @@ import pytest
 from http_fakes import Script, resp
 
 from connectors.http import (
+    DEFAULT_ERROR_TABLE,
     QuotaExhaustedError,
     RateLimitedError,
     RateLimitHeaders,
     RateLimitPolicy,
     RetryPolicy,
-    SforceLimitInfo,
 )
+from connectors.salesforce.limits import ERROR_ROWS as SF_ROWS
+from connectors.salesforce.limits import SforceLimitInfo
 
+SF_TABLE = (*SF_ROWS, *DEFAULT_ERROR_TABLE)
 SF_LIMIT = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]
 
 
@@ -99,7 +102,7 @@ def test_wait_longer_than_max_single_wait_is_not_waited(make_client, fake_time) 
 def test_salesforce_request_limit_exceeded_waits(make_client, fake_time) -> None:
     limited = resp(403, json=SF_LIMIT, headers={"Sforce-Limit-Info": "api-usage=14000/15000"})
     script = Script(limited, resp(200, json={"ok": 1}))
-    client = make_client(script, quota_reader=SforceLimitInfo())
+    client = make_client(script, quota_reader=SforceLimitInfo(), error_table=SF_TABLE)
 
     assert client.request("GET", "/sobjects/Account/001").status_code == 200
     assert fake_time.sleeps == [0.5]
@@ -109,7 +112,7 @@ def test_salesforce_request_limit_exceeded_waits(make_client, fake_time) -> None
 def test_exhausted_daily_quota_raises_at_once(make_client, fake_time) -> None:
     used_up = resp(403, json=SF_LIMIT, headers={"Sforce-Limit-Info": "api-usage=15000/15000"})
     script = Script(used_up, resp(200))
-    client = make_client(script, quota_reader=SforceLimitInfo())
+    client = make_client(script, quota_reader=SforceLimitInfo(), error_table=SF_TABLE)
 
     with pytest.raises(QuotaExhaustedError) as info:
         client.request("GET", "/sobjects/Account/001")
@@ -180,7 +183,7 @@ def test_max_per_second_spaces_request_starts(make_client, fake_time) -> None:
 def test_stop_below_share_raises_quota_exhausted_before_sending(make_client) -> None:
     script = Script(resp(200, headers={"Sforce-Limit-Info": "api-usage=12500/15000"}))
     client = make_client(
-        script, quota_reader=SforceLimitInfo(), rate_limit=RateLimitPolicy(stop_below_share=0.2)
+        script, quota_reader=SforceLimitInfo(), error_table=SF_TABLE, rate_limit=RateLimitPolicy(stop_below_share=0.2)
     )
     client.request("GET", "/a")  # 2500/15000 left = 16.7% < 20%: the next one must not go out
 

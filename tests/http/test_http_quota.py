@@ -15,9 +15,9 @@ from connectors.http import (
     QuotaSnapshot,
     RateLimitHeaders,
     RateLimitPolicy,
-    SforceLimitInfo,
     retry_after_seconds,
 )
+from connectors.salesforce.limits import SforceLimitInfo
 
 NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 

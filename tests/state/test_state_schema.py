@@ -156,13 +156,6 @@ def test_downgrade_step_by_step_then_upgrade(store: StateStore) -> None:
     assert routed.resource_id == "1"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: connectors/state/migrations/versions/v0003_inbox_routes.py downgrade() drops "
-    "inbox_routes without copying the routes' life cycle back to inbox.status (which 0003 "
-    "never updates), so after a downgrade every event ever received reads as pending and is "
-    "processed again (and re-routed as pending by the next upgrade). Fix: before drop_table, "
-    "UPDATE inbox SET status/attempts/flow_run_id/last_error from its order-to-cash route "
-    "(or its least advanced route)."))
 def test_downgrade_keeps_finished_events_finished(store: StateStore) -> None:
     event, _ = store.add_event("shift4shop", "d-1", "order", "1", None,
                                [("order-to-cash", "salesforce")])

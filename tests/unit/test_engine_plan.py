@@ -184,9 +184,5 @@ def test_batches_cut_records_in_order() -> None:
     assert list(engine.batches([], 3)) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: flows/engine.py batches() guards only the range step with max(size, 1) but slices "
-    "records[start:start + size], so a size of 0 yields empty batches and every record is "
-    "silently dropped. Fix: size = max(size, 1) before the loop."))
 def test_a_batch_size_of_zero_loses_no_record() -> None:
     assert [list(b) for b in engine.batches([1, 2], 0)] == [[1], [2]]

@@ -64,12 +64,6 @@ def test_settings_come_from_the_use_case_prefix(monkeypatch: pytest.MonkeyPatch)
     assert ORDER_TO_CASH.lookback(settings) == dt.timedelta(days=7)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: connectors/settings.py load_settings() names the variable with the class's "
-    "env_prefix (env_name uses model_config, STOREBRIDGE_SYNC_) and ignores the `_env_prefix` "
-    "override UseCase.settings() passes, so an invalid STOREBRIDGE_ORDER_TO_CASH_BATCH_SIZE is "
-    "reported as STOREBRIDGE_SYNC_BATCH_SIZE. Fix: use overrides.get('_env_prefix') as the "
-    "prefix in env_name when given."))
 def test_a_bad_setting_names_the_use_case_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOREBRIDGE_ORDER_TO_CASH_BATCH_SIZE", "-1")
     with pytest.raises(ConfigError) as err:

@@ -32,7 +32,7 @@ SPEC = SystemSpec(
         Entity.FULFILLMENT: "transforms.salesforce:FulfillmentCodec",
     },
     hashers={Entity.CUSTOMER: f"{_A}.customers:CustomerHasher"},
-    error_rows="connectors.salesforce.resources:ERROR_ROWS",
+    error_rows="connectors.salesforce.limits:ERROR_ROWS",
     quota_headers=("Sforce-Limit-Info",),
     batch_max={Entity.ORDER: 1000, Entity.CUSTOMER: 1000},  # per /composite call (5 x 200)
 )

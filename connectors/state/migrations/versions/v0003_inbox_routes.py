@@ -66,6 +66,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop inbox_routes and meta."""
+    """Drop inbox_routes and meta; an event's life cycle goes back onto its inbox row (the
+    furthest of its routes: one still open keeps it open), so finished events stay finished."""
     op.drop_table("meta")
+    for status in ("done", "failed", "dispatched", "processing", "pending"):
+        op.execute(
+            "UPDATE inbox SET status = '" + status + "', attempts = COALESCE((SELECT "  # noqa: S608
+            "MAX(r.attempts) FROM inbox_routes r WHERE r.event_id = inbox.id), attempts) "
+            "WHERE EXISTS (SELECT 1 FROM inbox_routes r WHERE r.event_id = inbox.id AND "
+            "r.status = '" + status + "')"
+        )
     op.drop_table("inbox_routes")
