@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -52,6 +53,11 @@ class SalesforceSettings(ConnectionSettings):
     )
     safety_stock: float | None = Field(
         default=None, ge=0, description="units kept back from the store (inventory use case)"
+    )
+    stock_source: Literal["field", "object"] | None = Field(
+        default=None,
+        description="where stock lives: fields of Product2, or one row per location of an object "
+        "(default: mappings/salesforce/inventory_from.yaml)",
     )
     stock_locations: list[str] | None = Field(
         default=None, description="JSON list of the locations whose stock a store may sell"

@@ -77,7 +77,11 @@ def changed(
     1.8); the caller re-reads an overlap and dedupes by Id.
     """
     columns = ", ".join(dict.fromkeys(["Id", stamp, *fields]))
-    condition = f"{stamp} >= {literal(since)} AND {stamp} <= {literal(until)}"
+    # SOQL datetimes have whole seconds: the start is floored and the end rounded UP, so a
+    # change saved in the run's last, partial second is read by this run, not the next.
+    end = until if until.microsecond == 0 else until.replace(microsecond=0) + dt.timedelta(
+        seconds=1)
+    condition = f"{stamp} >= {literal(since)} AND {stamp} <= {literal(end)}"
     if where:
         condition += f" AND ({where})"
     return f"SELECT {columns} FROM {sobject} WHERE {condition} ORDER BY {stamp}, Id"  # noqa: S608

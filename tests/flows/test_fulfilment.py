@@ -172,10 +172,6 @@ def test_ids_read_those_orders_and_dead_letter_unknown_ones(scenario: dict[str, 
     assert run.writes(STORE) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: connectors/salesforce/soql.py literal() truncates to whole seconds, so changed() "
-    "asks SystemModstamp <= <until rounded down>: a change saved in the run's last second is "
-    "read one run late"))
 def test_a_change_saved_in_the_second_before_the_run_is_read_by_it(
     scenario: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -9,14 +9,12 @@ a safety stock applies; then only one location of two counts.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-import flows.systems.salesforce.inventory as salesforce_inventory
 from flows.catalog import catalog
 from flows.inventory import inventory
 from tests.conftest import Pair
@@ -121,8 +119,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     # No setting switches the stock source to Stock_Level__c rows (only the YAML file's
     # `source: object`), so the configuration is patched for this run.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(salesforce_inventory, "stock_config", functools.partial(
-            salesforce_inventory.stock_config, source="object"))
+        patch.setenv("STOREBRIDGE_SALESFORCE_STOCK_SOURCE", "object")
         patch.setenv("STOREBRIDGE_SALESFORCE_STOCK_LOCATIONS", '["MAIN"]')
         with back_office_edit(pair) as org:
             org.set_stock(TWO_PLACES, 11, "MAIN")
@@ -222,3 +219,26 @@ def test_ids_read_those_skus_and_dead_letter_unknown_ones(scenario: dict[str, An
     assert letter["error"] == "NotFoundError"
     assert unknown in letter["reason"]
     assert run.writes(STORE) == 0
+
+
+def test_locations_without_a_per_location_source_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Product2 fields hold one total: a location filter on it would silently count all."""
+    from connectors.http import ConfigError
+    from flows.ports import Context
+    from flows.systems.salesforce.inventory import StockSource
+    from flows.systems.salesforce.session import Session
+
+    class Settings:
+        safety_stock = None
+        stock_locations = ["EAST"]
+        stock_source = None
+
+    class Client:
+        settings = Settings()
+
+    session = Session.__new__(Session)
+    session.client = Client()  # type: ignore[assignment]
+    with pytest.raises(ConfigError, match="STOREBRIDGE_SALESFORCE_STOCK_SOURCE=object"):
+        StockSource(Context(None, "shift4shop", "inventory"), session)

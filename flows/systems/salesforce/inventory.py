@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors.http import ConfigError
 from connectors.records import Page
 from connectors.salesforce import soql
 from flows.ports import Context, DecodeError, Tombstone, not_found
@@ -70,7 +71,15 @@ class StockSource:
         self.config = config or stock_config(
             safety_stock=Decimal(str(s.safety_stock)) if s.safety_stock is not None else None,
             locations=s.stock_locations,
+            source=s.stock_source,
         )
+        c = self.config
+        if c.source == "field" and c.locations:
+            raise ConfigError(
+                f"STOREBRIDGE_SALESFORCE_STOCK_LOCATIONS {c.locations} names locations, but stock "
+                f"is read from Product2 fields (one total, labelled {c.location!r}); set "
+                "STOREBRIDGE_SALESFORCE_STOCK_SOURCE=object to read one row per location"
+            )
 
     # --- reading ------------------------------------------------------------------------------
     def read_changed(self, since: dt.datetime, until: dt.datetime, cursor: Any) -> Page[Any]:
