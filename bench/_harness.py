@@ -25,11 +25,19 @@ ROOT = Path(__file__).resolve().parents[1]
 @contextmanager
 def sandbox(workdir: Path, seed: dict[str, Any], systems: list[str]) -> Iterator[dict[str, Any]]:
     """Start the emulators (`python bench/_harness.py serve ...`) and yield their env and URLs."""
-    args = [sys.executable, str(Path(__file__)), "serve", str(workdir), json.dumps(seed),
-            ",".join(systems)]
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            cwd=ROOT)
-    assert proc.stdout is not None and proc.stdin is not None
+    args = [
+        sys.executable,
+        str(Path(__file__)),
+        "serve",
+        str(workdir),
+        json.dumps(seed),
+        ",".join(systems),
+    ]
+    proc = subprocess.Popen(
+        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert proc.stdout is not None
+    assert proc.stdin is not None
     try:
         ready = json.loads(proc.stdout.readline())
         yield ready
@@ -47,8 +55,14 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], flo
     """Run a child Python command; (its last JSON line, wall seconds, its peak RSS in KiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, *args], env={**os.environ, **env}, cwd=ROOT,
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - started
     if out.returncode:
         sys.stderr.write(out.stdout[-4000:] + out.stderr[-4000:])
@@ -61,10 +75,10 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], flo
 
 def _serve(workdir: str, seed_json: str, systems: str) -> None:
     sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
     from sandbox.runner import Sandbox
     from sandbox.seed import SeedConfig
-
-    import datetime as dt
 
     data = json.loads(seed_json)
     if isinstance(data.get("anchor"), str):

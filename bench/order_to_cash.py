@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._harness import admin, run_child, sandbox  # noqa: E402
+from bench._harness import admin, run_child, sandbox
 
 ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 WINDOW = ("2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")
@@ -63,12 +63,15 @@ def minimums(records: dict[str, list[dict[str, Any]]], world: Any) -> dict[str, 
         calls, skus, emails = 2, set(), set()
         for batch in batches:
             new_skus = sorted({ln.sku for o in batch for ln in o.lines} - skus)
-            new_emails = sorted({o.customer.email.lower() for o in batch if o.customer.email}
-                                - emails)
-            calls += len(list(soql.in_chunks("SELECT Id FROM PricebookEntry WHERE x IN {values}",
-                                             new_skus)))
-            calls += len(list(soql.in_chunks("SELECT Id FROM Contact WHERE Email IN {values}",
-                                             new_emails)))
+            new_emails = sorted(
+                {o.customer.email.lower() for o in batch if o.customer.email} - emails
+            )
+            calls += len(
+                list(soql.in_chunks("SELECT Id FROM PricebookEntry WHERE x IN {values}", new_skus))
+            )
+            calls += len(
+                list(soql.in_chunks("SELECT Id FROM Contact WHERE Email IN {values}", new_emails))
+            )
             skus.update(new_skus)
             emails.update(new_emails)
         return calls
@@ -77,9 +80,10 @@ def minimums(records: dict[str, list[dict[str, Any]]], world: Any) -> dict[str, 
     streamed = lookups([good[i : i + BATCH] for i in range(0, len(good), BATCH)])
     chunks = {k: math.ceil(n / 200) for k, n in writes.items()}
     best_mix = min(
-        CALLS_PER_JOB * len(bulk) + math.ceil(sum(c for k, c in chunks.items()
-                                                   if k not in bulk) / 5)
-        for r in range(len(chunks) + 1) for bulk in itertools.combinations(chunks, r)
+        CALLS_PER_JOB * len(bulk)
+        + math.ceil(sum(c for k, c in chunks.items() if k not in bulk) / 5)
+        for r in range(len(chunks) + 1)
+        for bulk in itertools.combinations(chunks, r)
     )
     return {
         "collections": streamed + sum(chunks.values()),
@@ -102,29 +106,42 @@ def child(mode: str) -> None:
         from flows.sync import run_sync
         from flows.usecases import ORDER_TO_CASH
 
-        result = run_sync(ORDER_TO_CASH, source="shift4shop", target="salesforce",
-                          window_start=window[0], window_end=window[1], orchestrated=False)
+        result = run_sync(
+            ORDER_TO_CASH,
+            source="shift4shop",
+            target="salesforce",
+            window_start=window[0],
+            window_end=window[1],
+            orchestrated=False,
+        )
     print(json.dumps({k: v for k, v in result.items() if k != "dead_letters"}, default=str))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--orders", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--mode", choices=["prefect", "plain"], default="plain")
     args = parser.parse_args()
     from sandbox.seed import SeedConfig, build_world
 
     work = Path(tempfile.mkdtemp(prefix="storebridge-bench-"))
-    print(f"# order-to-cash backfill, {args.mode} (python {sys.version.split()[0]}); "
-          f"memory = peak RSS of the run's own process")
+    print(
+        f"# order-to-cash backfill, {args.mode} (python {sys.version.split()[0]}); "
+        f"memory = peak RSS of the run's own process"
+    )
     peaks: dict[int, int] = {}
     for n in sorted(args.orders):
         seed = seed_for(n)
         with sandbox(work / f"sb-{n}", seed, ["shift4shop", "salesforce"]) as ready:
-            env = {**ready["env"], "STOREBRIDGE_STATE_PATH": str(work / f"state-{n}.db"),
-                   "PREFECT_HOME": str(work / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
-                   "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+            env = {
+                **ready["env"],
+                "STOREBRIDGE_STATE_PATH": str(work / f"state-{n}.db"),
+                "PREFECT_HOME": str(work / "prefect"),
+                "PREFECT_LOGGING_LEVEL": "WARNING",
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            }
             for attempt in ("first", "second"):
                 admin(ready, "salesforce", "counts/reset", "POST")
                 admin(ready, "shift4shop", "counts/reset", "POST")
@@ -132,28 +149,39 @@ def main() -> None:
                 counts = {s: admin(ready, s, "counts") for s in ("shift4shop", "salesforce")}
                 calls = {s: c["total"] for s, c in counts.items()}
                 read = max(result["read"], 1)
-                line = (f"{n:>6} orders {attempt:>6}: {wall:6.1f} s {read / wall:7.1f} orders/s "
-                        f"peak {peak / 1024:6.0f} MiB  created {result['created']} unchanged "
-                        f"{result['unchanged']} dead {result['dead_lettered']}  calls {calls}  "
-                        f"salesforce/order {calls['salesforce'] / read:.4f}")
+                line = (
+                    f"{n:>6} orders {attempt:>6}: {wall:6.1f} s {read / wall:7.1f} orders/s "
+                    f"peak {peak / 1024:6.0f} MiB  created {result['created']} unchanged "
+                    f"{result['unchanged']} dead {result['dead_lettered']}  calls {calls}  "
+                    f"salesforce/order {calls['salesforce'] / read:.4f}"
+                )
                 print(line, flush=True)
                 if attempt == "first":
                     peaks[n] = peak
-                    records = {k: admin(ready, "salesforce", f"records/{k}")
-                               for k in ("Account", "Contact", "Order", "OrderItem")}
+                    records = {
+                        k: admin(ready, "salesforce", f"records/{k}")
+                        for k in ("Account", "Contact", "Order", "OrderItem")
+                    }
                     world = build_world(SeedConfig(**{**seed, "anchor": ANCHOR}))
                     low = minimums(records, world)
                     ratio = calls["salesforce"] / low["best"]
-                    spent = {k.split("/v{version}")[-1] or k: v
-                             for k, v in counts["salesforce"]["by_endpoint"].items()}
+                    spent = {
+                        k.split("/v{version}")[-1] or k: v
+                        for k, v in counts["salesforce"]["by_endpoint"].items()
+                    }
                     print(f"{'':>21}salesforce calls by endpoint: {spent}")
-                    print(f"{'':>21}lowest possible: {low}  -> {calls['salesforce']} calls = "
-                          f"{ratio:.2f}x the lowest (target <= 1.1x); per order: "
-                          f"{low['best'] / read:.4f}", flush=True)
+                    print(
+                        f"{'':>21}lowest possible: {low}  -> {calls['salesforce']} calls = "
+                        f"{ratio:.2f}x the lowest (target <= 1.1x); per order: "
+                        f"{low['best'] / read:.4f}",
+                        flush=True,
+                    )
     if len(peaks) > 1:
         small, large = min(peaks), max(peaks)
-        print(f"peak memory {large} vs {small} orders: {peaks[large] / peaks[small]:.2f}x "
-              "(target <= 1.3x)")
+        print(
+            f"peak memory {large} vs {small} orders: {peaks[large] / peaks[small]:.2f}x "
+            "(target <= 1.3x)"
+        )
 
 
 if __name__ == "__main__":

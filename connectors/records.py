@@ -74,7 +74,13 @@ def validate_rows(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
             )
             out.failures.append(
-                Failure(system, entity, rid, "ValidationError", f"{system}:{entity}:{rid}: {fields}",
-                        dict(row))
+                Failure(
+                    system,
+                    entity,
+                    rid,
+                    "ValidationError",
+                    f"{system}:{entity}:{rid}: {fields}",
+                    dict(row),
+                )
             )
     return out

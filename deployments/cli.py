@@ -74,8 +74,9 @@ def systems(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] 
 
 
 @settings_app.command("check")
-def check(connection: Annotated[str, typer.Argument(help="a system slug, state, gateway or a "
-                                                         "use case")]) -> None:
+def check(
+    connection: Annotated[str, typer.Argument(help="a system slug, state, gateway or a use case")],
+) -> None:
     """Load one connection's settings from the environment/.env and print them, secrets masked."""
     from connectors.settings import load_settings
     from flows.registry import load
@@ -109,7 +110,9 @@ def _masked(name: str, value: Any) -> Any:
 def sandbox(
     workdir: Annotated[Path, typer.Option(help="CA, keys and saved state")] = HOME / "sandbox",
     persist: Annotated[bool, typer.Option(help="keep records between runs")] = True,
-    fixed_ports: Annotated[bool, typer.Option(help="each system's own port (8441, 8442, ...)")] = True,
+    fixed_ports: Annotated[
+        bool, typer.Option(help="each system's own port (8441, 8442, ...)")
+    ] = True,
 ) -> None:
     """Run the emulated systems over HTTPS on loopback and print how to point connectors at them."""
     from sandbox.runner import DEFAULT_PORTS, Sandbox

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 
-
 def _when(value: str | None, name: str) -> dt.datetime | None:
     if value is None:
         return None
@@ -25,8 +24,9 @@ def _when(value: str | None, name: str) -> dt.datetime | None:
 
 
 def run(
-    use_case: Annotated[str, typer.Argument(help="order-to-cash, fulfilment, customers, catalog "
-                                                 "or inventory")],
+    use_case: Annotated[
+        str, typer.Argument(help="order-to-cash, fulfilment, customers, catalog or inventory")
+    ],
     source: Annotated[str | None, typer.Option(help="default: the use case's")] = None,
     target: Annotated[str | None, typer.Option(help="default: the use case's")] = None,
     since: Annotated[str | None, typer.Option(help="backfill from (ISO, with zone)")] = None,

@@ -165,8 +165,9 @@ def replay(
             )
         except Exception as exc:  # the run failed: the letters are open again, with why
             for d in group:
-                store.set_dead_letter_status(d.id, DeadLetterStatus.OPEN,
-                                             note=f"replay failed: {type(exc).__name__}")
+                store.set_dead_letter_status(
+                    d.id, DeadLetterStatus.OPEN, note=f"replay failed: {type(exc).__name__}"
+                )
             typer.echo(f"{stream}: replay failed: {exc}", err=True)
             raise typer.Exit(1) from None
         _reopen_unresolved(store, group)
@@ -182,5 +183,6 @@ def _reopen_unresolved(store: StateStore, group: list[DeadLetter]) -> None:
     record was skipped): open it again, so `list` and a plain `replay` still show it."""
     for d in group:
         if store.get_dead_letter(d.id).status is DeadLetterStatus.REPLAYED:
-            store.set_dead_letter_status(d.id, DeadLetterStatus.OPEN,
-                                         note="replay did not load it; see the run")
+            store.set_dead_letter_status(
+                d.id, DeadLetterStatus.OPEN, note="replay did not load it; see the run"
+            )

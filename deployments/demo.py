@@ -36,20 +36,32 @@ def steps(source: str, target: str) -> list[tuple[UseCase, str, str]]:
     """(use case, from, to) the pair supports, in the order the demo runs them."""
     a, b = registry.spec(source), registry.spec(target)
     store, office = (a, b) if a.kind is Kind.STORE else (b, a)
-    plan = [(CATALOG, office, store), (INVENTORY, office, store), (CUSTOMERS, store, office),
-            (ORDER_TO_CASH, store, office), (CUSTOMERS, office, store), (FULFILMENT, office, store)]
-    return [(uc, x.slug, y.slug) for uc, x, y in plan
-            if x.plays(uc.entity, Role.SOURCE) and y.plays(uc.entity, Role.TARGET)]
+    plan = [
+        (CATALOG, office, store),
+        (INVENTORY, office, store),
+        (CUSTOMERS, store, office),
+        (ORDER_TO_CASH, store, office),
+        (CUSTOMERS, office, store),
+        (FULFILMENT, office, store),
+    ]
+    return [
+        (uc, x.slug, y.slug)
+        for uc, x, y in plan
+        if x.plays(uc.entity, Role.SOURCE) and y.plays(uc.entity, Role.TARGET)
+    ]
 
 
 def guard_isolation() -> None:
     """Refuse to run against anything but the sandbox (its own state, its own Prefect)."""
     if os.environ.get("STOREBRIDGE_STATE_URL"):
-        raise DemoRefusedError("STOREBRIDGE_STATE_URL is set: the demo keeps its own SQLite "
-                               "state; unset it (or run the flows, not the demo)")
+        raise DemoRefusedError(
+            "STOREBRIDGE_STATE_URL is set: the demo keeps its own SQLite "
+            "state; unset it (or run the flows, not the demo)"
+        )
     if os.environ.get("PREFECT_API_URL"):
-        raise DemoRefusedError("PREFECT_API_URL is set: the demo runs on its own local Prefect; "
-                               "unset it for the demo")
+        raise DemoRefusedError(
+            "PREFECT_API_URL is set: the demo runs on its own local Prefect; unset it for the demo"
+        )
 
 
 def activity(sandbox: Sandbox) -> list[str]:
@@ -76,18 +88,38 @@ def _back_office_activity(crm: Any) -> list[str]:
     with crm.lock:
         recs = crm.records()
         orders = [o for o in recs["Order"] if o.get("Fulfillment_Status__c") == "Processing"]
-        contact = next((c for c in recs["Contact"] if c.get("Storebridge_Id__c", "") and
-                        ":customer:" in c["Storebridge_Id__c"] and "guest" not in
-                        c["Storebridge_Id__c"]), None)
+        contact = next(
+            (
+                c
+                for c in recs["Contact"]
+                if c.get("Storebridge_Id__c", "")
+                and ":customer:" in c["Storebridge_Id__c"]
+                and "guest" not in c["Storebridge_Id__c"]
+            ),
+            None,
+        )
         parents = {p.get("Variant_Of__c") for p in recs["Product2"]}
-        product = next((p for p in recs["Product2"] if not p.get("Variant_Of__c")
-                        and p["ProductCode"] not in parents), None)
+        product = next(
+            (
+                p
+                for p in recs["Product2"]
+                if not p.get("Variant_Of__c") and p["ProductCode"] not in parents
+            ),
+            None,
+        )
     if orders:
         order = orders[0]
         with crm.lock:
-            crm.dml.update("Order", order["Id"], {
-                "Fulfillment_Status__c": "Shipped", "Tracking_Number__c": "1ZDEMO0000001",
-                "Carrier__c": "UPS", "Shipped_Date__c": utcnow().date().isoformat()})
+            crm.dml.update(
+                "Order",
+                order["Id"],
+                {
+                    "Fulfillment_Status__c": "Shipped",
+                    "Tracking_Number__c": "1ZDEMO0000001",
+                    "Carrier__c": "UPS",
+                    "Shipped_Date__c": utcnow().date().isoformat(),
+                },
+            )
         done.append(f"back office shipped {order['Storebridge_Id__c']}")
     if contact is not None:
         with crm.lock:
@@ -100,8 +132,9 @@ def _back_office_activity(crm: Any) -> list[str]:
     return done
 
 
-def run_demo(workdir: Path, *, source: str = "shift4shop", target: str = "salesforce",
-             quiet: bool = False) -> dict[str, Any]:
+def run_demo(
+    workdir: Path, *, source: str = "shift4shop", target: str = "salesforce", quiet: bool = False
+) -> dict[str, Any]:
     """Run every use case of the pair once and return the summary (what `--json` prints)."""
     guard_isolation()
     workdir = workdir.resolve()
@@ -122,8 +155,16 @@ def run_demo(workdir: Path, *, source: str = "shift4shop", target: str = "salesf
                 emulator.reset_counts()
             result = uc.flow_function(source=a, target=b)
             calls = {slug: e.count() for slug, e in sandbox.emulators.items()}
-            runs.append({"use_case": uc.name, "from": a, "to": b, **_counts(result),
-                         "api_calls": calls, "dead_letters": result["dead_letters"][:10]})
+            runs.append(
+                {
+                    "use_case": uc.name,
+                    "from": a,
+                    "to": b,
+                    **_counts(result),
+                    "api_calls": calls,
+                    "dead_letters": result["dead_letters"][:10],
+                }
+            )
         urls = sandbox.urls
     return {
         "pair": f"{source} <-> {target}",
@@ -155,7 +196,9 @@ def print_summary(s: dict[str, Any]) -> None:
             f"{r['created']:>9}{r['updated']:>9}{r['unchanged']:>7}{r['skipped']:>9}"
             f"{r['dead_lettered']:>6}  {calls}"
         )
-        lines += [f"      dead letter #{d['id']}: {d['reason'][:110]}" for d in r["dead_letters"][:4]]
+        lines += [
+            f"      dead letter #{d['id']}: {d['reason'][:110]}" for d in r["dead_letters"][:4]
+        ]
     lines += [
         "",
         f"  state          {s['state_database']}  (storebridge deadletters list)",

@@ -57,14 +57,18 @@ class Dispatcher:
                 run_id = await self._request_run(deployment, sub)
             except (httpx.HTTPError, PrefectHTTPStatusError, ObjectNotFound, OSError) as exc:
                 self.last_error = f"{deployment}: {type(exc).__name__}: {exc}"
-                log.warning("Prefect API unavailable or no deployment (%s); %d event(s) stay "
-                            "pending", self.last_error, len(sub.route_ids))
+                log.warning(
+                    "Prefect API unavailable or no deployment (%s); %d event(s) stay pending",
+                    self.last_error,
+                    len(sub.route_ids),
+                )
                 continue
             await run_in_threadpool(self.state.mark_dispatched, sub.route_ids, run_id)
             runs[deployment] = run_id
             self.last_error = None
-            log.info("requested run %s of %s for %d event(s)", run_id, deployment,
-                     len(sub.route_ids))
+            log.info(
+                "requested run %s of %s for %d event(s)", run_id, deployment, len(sub.route_ids)
+            )
         return runs
 
     async def _request_run(self, deployment_name: str, sub: Subscription) -> str:

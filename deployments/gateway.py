@@ -42,8 +42,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _route(app: FastAPI, spec: SystemSpec, settings: GatewaySettings, state: StateStore,
-           routes: dict[tuple[str, str], list[tuple[str, str]]]) -> None:
+def _route(
+    app: FastAPI,
+    spec: SystemSpec,
+    settings: GatewaySettings,
+    state: StateStore,
+    routes: dict[tuple[str, str], list[tuple[str, str]]],
+) -> None:
     assert spec.webhooks is not None
     hooks = spec.webhooks
     secret = settings.secret(hooks.secret_setting)
@@ -61,18 +66,28 @@ def _route(app: FastAPI, spec: SystemSpec, settings: GatewaySettings, state: Sta
             raise HTTPException(400, f"{slug} webhook: {exc}") from None
 
         def store() -> dict[str, int]:
-            rows = [(slug, e.delivery_key, e.topic.value, e.resource_id, e.fields,
-                     routes.get((slug, e.topic.value), [])) for e in events]
+            rows = [
+                (
+                    slug,
+                    e.delivery_key,
+                    e.topic.value,
+                    e.resource_id,
+                    e.fields,
+                    routes.get((slug, e.topic.value), []),
+                )
+                for e in events
+            ]
             counts = {"accepted": 0, "duplicates": 0, "unrouted": 0}
-            for (event, created), row in zip(state.add_events(rows), rows, strict=True):
+            for (_, created), row in zip(state.add_events(rows), rows, strict=True):
                 counts["accepted" if created else "duplicates"] += 1
                 counts["unrouted"] += 0 if row[5] else int(created)
             return counts
 
         return await run_in_threadpool(store)
 
-    app.add_api_route(hooks.path, receive, methods=["POST"], status_code=202,
-                      name=f"webhook-{slug}")
+    app.add_api_route(
+        hooks.path, receive, methods=["POST"], status_code=202, name=f"webhook-{slug}"
+    )
 
 
 def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool = True) -> FastAPI:
@@ -105,8 +120,13 @@ def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool =
     async def health() -> dict[str, Any]:
         counts = await run_in_threadpool(state.inbox_counts)
         status = "ok" if dispatcher.last_error is None else "degraded"
-        return {"status": status, "inbox": counts, "prefect_error": dispatcher.last_error,
-                "subscriptions": {f"{s}:{t}": [f"{u}->{g}" for u, g in r]
-                                  for (s, t), r in routes.items()}}
+        return {
+            "status": status,
+            "inbox": counts,
+            "prefect_error": dispatcher.last_error,
+            "subscriptions": {
+                f"{s}:{t}": [f"{u}->{g}" for u, g in r] for (s, t), r in routes.items()
+            },
+        }
 
     return app

@@ -54,5 +54,5 @@ class GatewaySettings(StorebridgeSettings):
 
 
 def deployment_name(use_case: str, source: str, target: str) -> str:
-    """The deployment webhook runs of a subscription go to: `<use case>/<source>-<target>-webhook`."""
+    """Where webhook runs of a subscription go: `<use case>/<source>-<target>-webhook`."""
     return f"{use_case}/{source}-{target}-webhook"

@@ -16,17 +16,19 @@ from flows.registry import Role
 from flows.usecases import USE_CASES, UseCase
 
 
-def subscriptions(pairs: Iterable[tuple[str, str]],
-                  use_cases: Iterable[UseCase] | None = None) -> dict[tuple[str, str],
-                                                                      list[tuple[str, str]]]:
+def subscriptions(
+    pairs: Iterable[tuple[str, str]], use_cases: Iterable[UseCase] | None = None
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """(source, topic) → [(use case, target), ...]."""
     out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for source, target in pairs:
         for uc in use_cases if use_cases is not None else USE_CASES.values():
             if not uc.topics:
                 continue
-            if not (registry.spec(source).plays(uc.entity, Role.SOURCE)
-                    and registry.spec(target).plays(uc.entity, Role.TARGET)):
+            if not (
+                registry.spec(source).plays(uc.entity, Role.SOURCE)
+                and registry.spec(target).plays(uc.entity, Role.TARGET)
+            ):
                 continue
             for topic in uc.topics:
                 route = (uc.name, target)

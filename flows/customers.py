@@ -1,4 +1,5 @@
-"""Flow `customers`: customers both ways (the pair says which way): linked by e-mail, fields owned per direction, our own writes never echoed back.
+"""Flow `customers`: customers both ways (the pair says which way): linked by e-mail, fields owned
+per direction, our own writes never echoed back.
 
 One declaration (`flows.usecases.CUSTOMERS`) over the one engine (`flows.sync.run_sync`). Modes,
 by parameters: nothing → incremental since the watermark (with overlap); `window_start` /

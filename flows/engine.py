@@ -99,8 +99,12 @@ def make_plan(
         )
         found = [r.resource_id for r in routes if r.resource_id]
         return Plan(
-            use_case, source, target, "inbox",
-            ids=list(dict.fromkeys(found)), route_ids=[r.route_id for r in routes],
+            use_case,
+            source,
+            target,
+            "inbox",
+            ids=list(dict.fromkeys(found)),
+            route_ids=[r.route_id for r in routes],
         )
     lookback = now - use_case.lookback(settings)
     if window_end is not None and window_start is None:
@@ -117,15 +121,23 @@ def make_plan(
         initial=lookback,
         until=now,
     )
-    return Plan(use_case, source, target, "incremental", since=window.since, until=window.until,
-                window=window)
+    return Plan(
+        use_case,
+        source,
+        target,
+        "incremental",
+        since=window.since,
+        until=window.until,
+        window=window,
+    )
 
 
 def read(source: Source[Any], plan: Plan, cursor: Any) -> Page[Any]:
     """One page of the plan's raw records (paged to the end by the connector, or it raises)."""
     if plan.mode in ("ids", "inbox"):
         return source.read_ids(plan.ids, cursor) if plan.ids else Page()
-    assert plan.since is not None and plan.until is not None
+    assert plan.since is not None
+    assert plan.until is not None
     return source.read_changed(plan.since, plan.until, cursor)
 
 
@@ -149,12 +161,19 @@ def decode(source: Source[Any], use_case: UseCase, page: Page[Any]) -> Decoded:
             out.skipped.append(str(gone))
             continue
         except (DecodeError, ValueError) as exc:
-            payload = raw.model_dump(mode="json", by_alias=True) if hasattr(raw, "model_dump") else raw
+            payload = (
+                raw.model_dump(mode="json", by_alias=True) if hasattr(raw, "model_dump") else raw
+            )
             rid = source.external_id(raw)
             entity = use_case.entity.value
-            message = str(exc) if str(exc).startswith(source.system) else (
-                f"{source.system}:{entity}:{rid}: {exc}")
-            out.failures.append(Failure(source.system, entity, rid, "DecodeError", message, payload))
+            message = (
+                str(exc)
+                if str(exc).startswith(source.system)
+                else (f"{source.system}:{entity}:{rid}: {exc}")
+            )
+            out.failures.append(
+                Failure(source.system, entity, rid, "DecodeError", message, payload)
+            )
             continue
         reason = use_case.admit(record)
         if reason is not None:
@@ -184,9 +203,9 @@ class BatchReport:
         self.counts[status.value] = self.counts.get(status.value, 0) + n
 
 
-def prepare(target: Target[Any], state: StateStore, records: Sequence[Any]) -> tuple[
-    list[Item[Any]], list[Outcome]
-]:
+def prepare(
+    target: Target[Any], state: StateStore, records: Sequence[Any]
+) -> tuple[list[Item[Any]], list[Outcome]]:
     """Bindings and hashes; unchanged records and those failing the target's rules are done."""
     items: list[Item[Any]] = []
     done: list[Outcome] = []
@@ -195,7 +214,10 @@ def prepare(target: Target[Any], state: StateStore, records: Sequence[Any]) -> t
         by_system.setdefault(r.ref.system, []).append(r)
     for system, group in by_system.items():
         bound = state.lookup_many(
-            system, target.entity.value, [r.ref.id for r in group], target.system,
+            system,
+            target.entity.value,
+            [r.ref.id for r in group],
+            target.system,
             target.binding_entity,
         )
         for r in group:
@@ -216,9 +238,9 @@ def prepare(target: Target[Any], state: StateStore, records: Sequence[Any]) -> t
     return items, done
 
 
-def settle(target: Target[Any], outcomes: Sequence[Outcome]) -> (
-    tuple[list[BindRequest], list[Failure], list[tuple[str, str, str]], list[Outcome]]
-):
+def settle(
+    target: Target[Any], outcomes: Sequence[Outcome]
+) -> tuple[list[BindRequest], list[Failure], list[tuple[str, str, str]], list[Outcome]]:
     """Bindings, dead letters and resolutions of finished outcomes."""
     binds: list[BindRequest] = []
     failures: list[Failure] = []
@@ -231,12 +253,18 @@ def settle(target: Target[Any], outcomes: Sequence[Outcome]) -> (
             final.append(o)
             continue
         key = o.ref.id
-        if o.status in (Status.CREATED, Status.UPDATED):
-            if o.target_id is not None:
-                binds.append(
-                    BindRequest(o.ref.system, target.entity.value, key, target.system,
-                                target.binding_entity, o.target_id, o.payload_hash)
+        if o.status in (Status.CREATED, Status.UPDATED) and o.target_id is not None:
+            binds.append(
+                BindRequest(
+                    o.ref.system,
+                    target.entity.value,
+                    key,
+                    target.system,
+                    target.binding_entity,
+                    o.target_id,
+                    o.payload_hash,
                 )
+            )
         binds += o.binds
         succeeded.append((o.ref.system, o.ref.entity.value, key))
         final.append(o)
@@ -259,25 +287,43 @@ def echo_guards(state: StateStore, plan: Plan, outcomes: Sequence[Outcome]) -> l
     codec, hasher = _echo_pair(plan.target, plan.source, entity)
     if codec is None or hasher is None:
         return []
-    written = [o for o in outcomes if o.status in (Status.CREATED, Status.UPDATED)
-               and (o.written or o.echo is not None) and o.target_id]
+    written = [
+        o
+        for o in outcomes
+        if o.status in (Status.CREATED, Status.UPDATED)
+        and (o.written or o.echo is not None)
+        and o.target_id
+    ]
     if not written:
         return []
-    existing = state.lookup_many(plan.target, entity.value, [o.target_id or "" for o in written],
-                                 plan.source, hasher.binding_entity)
+    existing = state.lookup_many(
+        plan.target,
+        entity.value,
+        [o.target_id or "" for o in written],
+        plan.source,
+        hasher.binding_entity,
+    )
     guards = []
     for o in written:
         assert o.target_id is not None
         old = existing.get(o.target_id)
         if old is not None and (old.payload_hash is None or old.target_id != o.ref.id):
             continue
-        echoed = o.echo if o.echo is not None else codec.decode_written(o.written or {},
-                                                                        o.target_id)
+        echoed = (
+            o.echo if o.echo is not None else codec.decode_written(o.written or {}, o.target_id)
+        )
         if echoed is None:
             continue
         guards.append(
-            BindRequest(plan.target, entity.value, o.target_id, plan.source,
-                        hasher.binding_entity, o.ref.id, hasher.payload_hash(echoed))
+            BindRequest(
+                plan.target,
+                entity.value,
+                o.target_id,
+                plan.source,
+                hasher.binding_entity,
+                o.ref.id,
+                hasher.payload_hash(echoed),
+            )
         )
     return guards
 
@@ -290,17 +336,24 @@ def _echo_pair(target: str, source: str, entity: Entity) -> tuple[Any, Any]:
     return registry.load(codec_path)(), registry.load(hasher_path)()
 
 
-def record(state: StateStore, plan: Plan, target: Target[Any], result: LoadResult,
-           extra: Sequence[Outcome], failures: Sequence[Failure], run_id: str | None,
-           ) -> BatchReport:
+def record(
+    state: StateStore,
+    plan: Plan,
+    target: Target[Any],
+    result: LoadResult,
+    extra: Sequence[Outcome],
+    failures: Sequence[Failure],
+    run_id: str | None,
+) -> BatchReport:
     """Make a batch's outcome durable at once (one transaction) and count it."""
     outcomes = [*extra, *result.outcomes]
     binds, dead, succeeded, final = settle(target, outcomes)
     binds += result.binds + echo_guards(state, plan, final)
     dead = [*failures, *dead]
     counts = state.record_batch(BatchRecord(plan.stream, binds, dead, succeeded, run_id))
-    report = BatchReport(failures=dead, dead_letter_ids=counts.dead_letter_ids,
-                         counters=dict(result.counters))
+    report = BatchReport(
+        failures=dead, dead_letter_ids=counts.dead_letter_ids, counters=dict(result.counters)
+    )
     for o in final:
         report.add(o.status)
     return report
@@ -336,8 +389,12 @@ class RunSummary:
         for f, dl in zip(report.failures, report.dead_letter_ids, strict=False):
             if len(self.dead_letters) < DEAD_LETTER_SAMPLE:
                 self.dead_letters.append(
-                    {"id": dl, "record": f.record, "error": f.error_class,
-                     "reason": redact_text(f.message)}
+                    {
+                        "id": dl,
+                        "record": f.record,
+                        "error": f.error_class,
+                        "reason": redact_text(f.message),
+                    }
                 )
         for key, value in report.counters.items():
             self.counters[key] = self.counters.get(key, 0) + value

@@ -1,4 +1,5 @@
-"""Flow `fulfilment`: order-to-cash, the way back: status, shipments and tracking from the back office reach the store.
+"""Flow `fulfilment`: order-to-cash, the way back: status, shipments and tracking from the back
+office reach the store.
 
 One declaration (`flows.usecases.FULFILMENT`) over the one engine (`flows.sync.run_sync`). Modes,
 by parameters: nothing → incremental since the watermark (with overlap); `window_start` /

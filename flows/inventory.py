@@ -1,4 +1,5 @@
-"""Flow `inventory`: what the store may sell (the stock master's levels minus safety stock), pushed as deltas.
+"""Flow `inventory`: what the store may sell (the stock master's levels minus safety stock), pushed
+as deltas.
 
 One declaration (`flows.usecases.INVENTORY`) over the one engine (`flows.sync.run_sync`). Modes,
 by parameters: nothing → incremental since the watermark (with overlap); `window_start` /

@@ -35,7 +35,7 @@ class DecodeError(ValueError):
     """A raw record that does not make a valid canonical record; the message names the field."""
 
 
-class Tombstone(Exception):  # noqa: N818 - a record, not an error
+class Tombstone(Exception):
     """A raw record the source reports deleted: counted as skipped with its reason, never
     turned into a delete elsewhere (deletes only from explicit tombstones, and only where a
     use case says what a delete means; reliability bar #15)."""
@@ -178,8 +178,9 @@ def not_found(system: str, entity: Entity, ids: Sequence[str]) -> list[Failure]:
     ]
 
 
-def failed(item_or_ref: Item[Any] | ExternalRef, error_class: str, message: str,
-           payload: Any = None) -> Outcome:
+def failed(
+    item_or_ref: Item[Any] | ExternalRef, error_class: str, message: str, payload: Any = None
+) -> Outcome:
     """A FAILED outcome (and its dead letter) for a record; the message gets the record prefix."""
     ref = item_or_ref.ref if isinstance(item_or_ref, Item) else item_or_ref
     if payload is None and isinstance(item_or_ref, Item):
@@ -189,18 +190,29 @@ def failed(item_or_ref: Item[Any] | ExternalRef, error_class: str, message: str,
     return Outcome(ref, Status.FAILED, failure=failure)
 
 
-def written(item: Item[Any], target_id: str, payload: dict[str, Any] | None = None,
-            binds: Sequence[BindRequest] = (), echo: Any = None) -> Outcome:
+def written(
+    item: Item[Any],
+    target_id: str,
+    payload: dict[str, Any] | None = None,
+    binds: Sequence[BindRequest] = (),
+    echo: Any = None,
+) -> Outcome:
     """The outcome of a record now in the target: CREATED when storebridge never wrote it
     there before (whatever the target answered: a retried create reads as an update), else
     UPDATED."""
     status = Status.CREATED if item.creating else Status.UPDATED
-    return Outcome(item.ref, status, target_id, item.payload_hash, None, tuple(binds), payload,
-                   echo)
+    return Outcome(
+        item.ref, status, target_id, item.payload_hash, None, tuple(binds), payload, echo
+    )
 
 
-def page_of(records: Sequence[Any], failures: Sequence[Failure] = (), *, next: Any = None,
-            total: int | None = None) -> Page[Any]:
+def page_of(
+    records: Sequence[Any],
+    failures: Sequence[Failure] = (),
+    *,
+    next: Any = None,
+    total: int | None = None,
+) -> Page[Any]:
     """A `Page` (helper for adapters)."""
     return Page(list(records), list(failures), next, total)
 

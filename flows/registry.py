@@ -85,7 +85,9 @@ class SystemSpec:
         path = self.roles.get((entity, role))
         if path is None:
             plays = ", ".join(f"{r.value} of {e.value}" for e, r in sorted(self.roles)) or "nothing"
-            raise ValueError(f"{self.slug} is not a {role.value} of {entity.value}s (it is: {plays})")
+            raise ValueError(
+                f"{self.slug} is not a {role.value} of {entity.value}s (it is: {plays})"
+            )
         return load(path)  # type: ignore[no-any-return]
 
     def plays(self, entity: Entity, role: Role) -> bool:
@@ -151,4 +153,3 @@ def pairs(use_case_entity: Entity, source_role: Role = Role.SOURCE) -> list[tupl
     sources = [s.slug for s in specs() if s.plays(use_case_entity, source_role)]
     targets = [s.slug for s in specs() if s.plays(use_case_entity, Role.TARGET)]
     return [(a, b) for a in sources for b in targets if a != b]
-

@@ -104,8 +104,7 @@ def finish(
     return engine.record(state, plan, target, target.finish(), (), (), run_id)
 
 
-STEPS: dict[str, Any] = {"extract": extract, "transform": transform, "load": load,
-                         "finish": finish}
+STEPS: dict[str, Any] = {"extract": extract, "transform": transform, "load": load, "finish": finish}
 PLAIN_STEPS: dict[str, Any] = {name: t.fn for name, t in STEPS.items()}
 
 
@@ -148,40 +147,64 @@ def run_sync(
         state = StateStore.from_settings()
         stack.callback(state.dispose)
         state.upgrade()
-        src: Source[Any] = open_role(source, use_case, Role.SOURCE,
-                                     Context(state, target, use_case.name))
+        src: Source[Any] = open_role(
+            source, use_case, Role.SOURCE, Context(state, target, use_case.name)
+        )
         stack.callback(src.close)
-        dst: Target[Any] = open_role(target, use_case, Role.TARGET,
-                                     Context(state, source, use_case.name))
+        dst: Target[Any] = open_role(
+            target, use_case, Role.TARGET, Context(state, source, use_case.name)
+        )
         stack.callback(dst.close)
         plan = engine.make_plan(
-            use_case, state, settings, source=source, target=target, window_start=window_start,
-            window_end=window_end, ids=ids, from_inbox=from_inbox, claimer=run_id,
+            use_case,
+            state,
+            settings,
+            source=source,
+            target=target,
+            window_start=window_start,
+            window_end=window_end,
+            ids=ids,
+            from_inbox=from_inbox,
+            claimer=run_id,
         )
         try:
-            return _run(use_case, plan, state, src, dst, settings, run_id, usage_before, logger,
-                        steps)
+            return _run(
+                use_case, plan, state, src, dst, settings, run_id, usage_before, logger, steps
+            )
         except BaseException as exc:
             if plan.route_ids:  # a new run will be asked for these events (with a new key)
                 state.release_events(plan.route_ids, f"{type(exc).__name__}: {exc}"[:500])
             raise
 
 
-def _run(use_case: UseCase, plan: engine.Plan, state: StateStore, src: Source[Any],
-         dst: Target[Any], settings: Any, run_id: str, usage_before: dict[str, Any],
-         logger: Any, steps: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    use_case: UseCase,
+    plan: engine.Plan,
+    state: StateStore,
+    src: Source[Any],
+    dst: Target[Any],
+    settings: Any,
+    run_id: str,
+    usage_before: dict[str, Any],
+    logger: Any,
+    steps: dict[str, Any],
+) -> dict[str, Any]:
     """The page loop of `run_sync` (see the module docstring)."""
-    extract, transform, load, finish = (steps[k] for k in ("extract", "transform", "load",
-                                                          "finish"))
+    extract, transform, load, finish = (
+        steps[k] for k in ("extract", "transform", "load", "finish")
+    )
     wrap = opaque if steps is STEPS else _same
     source, target = plan.source, plan.target
     summary = engine.RunSummary(
-        use_case.name, source, target, plan.mode,
+        use_case.name,
+        source,
+        target,
+        plan.mode,
         plan.since.isoformat() if plan.since else None,
-        plan.until.isoformat() if plan.until else None, flow_run_id=run_id,
+        plan.until.isoformat() if plan.until else None,
+        flow_run_id=run_id,
     )
-    logger.info("%s %s→%s %s run: %s", use_case.name, source, target, plan.mode,
-                plan.describe())
+    logger.info("%s %s→%s %s run: %s", use_case.name, source, target, plan.mode, plan.describe())
     size = settings.batch_size or use_case.batch_size
     cursor: Any = None
     pages = 0
@@ -207,9 +230,15 @@ def _run(use_case: UseCase, plan: engine.Plan, state: StateStore, src: Source[An
             chunk, pending = pending[:size], pending[size:]
             summary.add(load(wrap(dst), state, plan, wrap(chunk), wrap(failures), run_id))
             failures = []
-        logger.info("page %d: read %d, so far created %d, updated %d, unchanged %d, "
-                    "dead-lettered %d", pages, decoded.read, summary.created,
-                    summary.updated, summary.unchanged, summary.dead_lettered)
+        logger.info(
+            "page %d: read %d, so far created %d, updated %d, unchanged %d, dead-lettered %d",
+            pages,
+            decoded.read,
+            summary.created,
+            summary.updated,
+            summary.unchanged,
+            summary.dead_lettered,
+        )
         if cursor is None:
             break
     summary.add(finish(wrap(dst), state, plan, run_id))
@@ -222,7 +251,11 @@ def _run(use_case: UseCase, plan: engine.Plan, state: StateStore, src: Source[An
         publish(summary)
     logger.info(
         "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
-        summary.read, summary.created, summary.updated, summary.unchanged, summary.skipped,
+        summary.read,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.skipped,
         summary.dead_lettered,
     )
     return summary.as_dict()
@@ -242,12 +275,14 @@ def publish(summary: engine.RunSummary) -> None:
     }
     row |= {f"api_calls_{name}": calls for name, calls in summary.api_calls.items()}
     create_table_artifact(
-        [row], key=key,
+        [row],
+        key=key,
         description=f"{summary.use_case} {summary.source} → {summary.target}: "
         f"{summary.since or ''} .. {summary.until or ''}",
     )
     if summary.dead_letters:
         create_table_artifact(
-            summary.dead_letters, key=f"{key}-dead-letters",
+            summary.dead_letters,
+            key=f"{key}-dead-letters",
             description="records parked in the dead-letter table (storebridge deadletters list)",
         )

@@ -42,7 +42,9 @@ class SyncSettings(StorebridgeSettings):
     initial_lookback_days: float = Field(
         default=7, gt=0, description="first run without a watermark reads this far back"
     )
-    batch_size: int = Field(default=0, ge=0, le=10_000, description="records per load task (0: the use case's default)")
+    batch_size: int = Field(
+        default=0, ge=0, le=10_000, description="records per load task (0: the use case's default)"
+    )
     inbox_claim_limit: int = Field(default=1000, ge=1, description="webhook events per run")
 
 
@@ -92,7 +94,7 @@ class UseCase:
         return load_settings(SyncSettings, _env_prefix=self.env_prefix)
 
     def stream(self, source: str, target: str) -> str:
-        """Key of the pair for watermarks and dead letters: `order-to-cash:shift4shop->salesforce`."""
+        """The pair's key for watermarks and dead letters (`order-to-cash:a->b`)."""
         return f"{self.name}:{source}->{target}"
 
     def lookback(self, settings: SyncSettings) -> dt.timedelta:

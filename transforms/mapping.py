@@ -209,9 +209,9 @@ def fingerprint(*mappings: FieldMapping) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def decode_with(mapping: FieldMapping, raw: Any, ctx: Mapping[str, Any] | None = None) -> dict[
-    str, Any
-]:
+def decode_with(
+    mapping: FieldMapping, raw: Any, ctx: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Apply a decode mapping (targets are canonical paths) and nest the result."""
     return nest(apply(mapping, raw, ctx=ctx, nested=False))
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from transforms.canonical import (
     Customer,
@@ -23,7 +23,6 @@ from transforms.canonical import (
     Option,
     Product,
     StockPosition,
-    Variant,
     describe_validation_error,
 )
 from transforms.mapping import MappingError, decode_with, load_mapping
@@ -52,15 +51,19 @@ def parse_external_id(value: str | None) -> ExternalRef | None:
         return None
 
 
-def _validate(model: Any, data: dict[str, Any], record: str) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: dict[str, Any], record: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise DecodeError(describe_validation_error(exc, record)) from None
 
 
-def _decode(name: str, row: Mapping[str, Any], record: str,
-            ctx: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _decode(
+    name: str, row: Mapping[str, Any], record: str, ctx: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     try:
         return decode_with(load_mapping(name), row, ctx)
     except MappingError as exc:
@@ -98,9 +101,9 @@ def _is_date(target: str) -> bool:
     return rule is not None and "date_utc" in rule.convert
 
 
-def decode_fulfillment(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]] = ()) -> (
-    Fulfillment
-):
+def decode_fulfillment(
+    order: Mapping[str, Any], items: Sequence[Mapping[str, Any]] = ()
+) -> Fulfillment:
     """An Order (and its OrderItems) as the fulfilment of the store order it was written from.
 
     Raises:
@@ -109,7 +112,9 @@ def decode_fulfillment(order: Mapping[str, Any], items: Sequence[Mapping[str, An
     record = f"{SYSTEM}:fulfillment:{order.get('Id')}"
     store_order = parse_external_id(order.get(EXTERNAL_ID))
     if store_order is None or store_order.entity is not Entity.ORDER:
-        raise DecodeError(f"{record}: {EXTERNAL_ID} {order.get(EXTERNAL_ID)!r} is not a store order")
+        raise DecodeError(
+            f"{record}: {EXTERNAL_ID} {order.get(EXTERNAL_ID)!r} is not a store order"
+        )
     data = _decode("salesforce/fulfillment_from", order, record)
     shipment = data.pop("shipment", {}) or {}
     data.pop("line", None)
@@ -132,8 +137,12 @@ def decode_fulfillment(order: Mapping[str, Any], items: Sequence[Mapping[str, An
         shipments.append(
             {"ref": ref(Entity.SHIPMENT, f"{order['Id']}-1"), **shipment, "lines": lines}
         )
-    payload = {"ref": ref(Entity.FULFILLMENT, str(order["Id"])), "order": store_order,
-               "shipments": shipments, **data}
+    payload = {
+        "ref": ref(Entity.FULFILLMENT, str(order["Id"])),
+        "order": store_order,
+        "shipments": shipments,
+        **data,
+    }
     return _validate(Fulfillment, payload, record)
 
 
@@ -152,8 +161,12 @@ def decode_product(
     """A Product2 with its variant Product2s and standard list prices (by ProductCode)."""
     record = f"{SYSTEM}:product:{row.get('Id')}"
     code = str(row.get("ProductCode") or "")
-    data = _decode("salesforce/product_from", row, record,
-                   {"list_price": prices.get(code), "currency": currency})
+    data = _decode(
+        "salesforce/product_from",
+        row,
+        record,
+        {"list_price": prices.get(code), "currency": currency},
+    )
     if not (data.get("price") or {}).get("amount"):
         data.pop("price", None)
     built = []
@@ -161,16 +174,22 @@ def decode_product(
         option = _variant_option(v.get("Variant_Option__c"))
         vcode = str(v.get("ProductCode") or "")
         price = prices.get(vcode)
-        built.append({
-            "ref": ref(Entity.VARIANT, str(v["Id"])),
-            "sku": vcode,
-            "options": [option] if option else [],
-            "price": {"amount": price, "currency": currency} if price is not None else None,
-            "active": bool(v.get("IsActive", True)),
-        })
-    names = list(dict.fromkeys(o.name for v in built for o in v["options"]))
-    payload = {"ref": ref(Entity.PRODUCT, str(row["Id"])), **data, "variants": built,
-               "options": names}
+        built.append(
+            {
+                "ref": ref(Entity.VARIANT, str(v["Id"])),
+                "sku": vcode,
+                "options": [option] if option else [],
+                "price": {"amount": price, "currency": currency} if price is not None else None,
+                "active": bool(v.get("IsActive", True)),
+            }
+        )
+    names = list(dict.fromkeys(o.name for v in built for o in v["options"]))  # type: ignore[attr-defined]
+    payload = {
+        "ref": ref(Entity.PRODUCT, str(row["Id"])),
+        **data,
+        "variants": built,
+        "options": names,
+    }
     return _validate(Product, payload, record)
 
 
@@ -183,12 +202,20 @@ def decode_stock(
     """Stock of one Product2: (location, on hand, reserved) levels and the safety stock."""
     record = f"{SYSTEM}:inventory:{product.get('Id')}"
     sku = str(product.get("ProductCode") or "")
-    built = [
-        InventoryLevel(sku=sku, location=loc, on_hand=_num(on_hand), reserved=_num(reserved))
-        for loc, on_hand, reserved in levels
-    ] if sku else []
-    payload = {"ref": ref(Entity.INVENTORY, str(product["Id"])), "sku": sku, "levels": built,
-               "safety_stock": safety_stock}
+    built = (
+        [
+            InventoryLevel(sku=sku, location=loc, on_hand=_num(on_hand), reserved=_num(reserved))
+            for loc, on_hand, reserved in levels
+        ]
+        if sku
+        else []
+    )
+    payload = {
+        "ref": ref(Entity.INVENTORY, str(product["Id"])),
+        "sku": sku,
+        "levels": built,
+        "safety_stock": safety_stock,
+    }
     return _validate(StockPosition, payload, record)
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connectors.shift4shop import models as raw
-from transforms.canonical import Address, Customer, ExternalRef, Order, describe_validation_error
+from transforms.canonical import Customer, ExternalRef, Order, describe_validation_error
 from transforms.mapping import load_table
 
 SYSTEM = "shift4shop"
@@ -154,7 +154,11 @@ def _payment_status(t: raw.Transaction) -> str:
 
 def _payment(o: raw.Order, t: raw.Transaction, zone: ZoneInfo, currency: str) -> dict[str, Any]:
     return {
-        "ref": {"system": SYSTEM, "entity": "payment", "id": f"{o.order_id}-{t.transaction_index_id}"},
+        "ref": {
+            "system": SYSTEM,
+            "entity": "payment",
+            "id": f"{o.order_id}-{t.transaction_index_id}",
+        },
         "amount": {"amount": t.transaction_amount, "currency": currency},
         "kind": PAYMENT_KINDS.get((t.transaction_type or "sale").strip().lower(), "sale"),
         "status": _payment_status(t),
@@ -167,8 +171,15 @@ def _payment(o: raw.Order, t: raw.Transaction, zone: ZoneInfo, currency: str) ->
 
 def _shipment(o: raw.Order, s: raw.Shipment, zone: ZoneInfo, currency: str) -> dict[str, Any]:
     lines = [
-        {"sku": i.item_id, "quantity": i.item_quantity,
-         "line": {"system": SYSTEM, "entity": "order_line", "id": f"{o.order_id}-{i.item_index_id}"}}
+        {
+            "sku": i.item_id,
+            "quantity": i.item_quantity,
+            "line": {
+                "system": SYSTEM,
+                "entity": "order_line",
+                "id": f"{o.order_id}-{i.item_index_id}",
+            },
+        }
         for i in o.order_item_list
         if i.item_shipment_id == s.shipment_id and i.item_id and i.item_quantity > 0
     ]
@@ -267,7 +278,9 @@ def decode_order(order: raw.Order, *, timezone: str, currency: str) -> Order:
 
 
 def _customer_address(c: raw.Customer, kind: str) -> dict[str, Any] | None:
-    get = lambda name: getattr(c, f"{kind}_{name}")  # noqa: E731
+    def get(name: str) -> Any:
+        return getattr(c, f"{kind}_{name}")
+
     data = {
         "first_name": get("first_name"),
         "last_name": get("last_name"),

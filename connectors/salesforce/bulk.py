@@ -87,8 +87,10 @@ class _Spool:
         self.file.close()
         target = self.path.with_suffix(".csv")
         header = list(self.columns)
-        with self.path.open(encoding="utf-8") as rows, target.open("w", newline="",
-                                                                    encoding="utf-8") as out:
+        with (
+            self.path.open(encoding="utf-8") as rows,
+            target.open("w", newline="", encoding="utf-8") as out,
+        ):
             writer = csv.DictWriter(out, header, lineterminator="\n")
             writer.writeheader()
             for line in rows:
@@ -100,8 +102,9 @@ class _Spool:
 class BulkWriter:
     """Runs spooled writes as Bulk API 2.0 ingest jobs (see the module docstring)."""
 
-    def __init__(self, client: SalesforceClient, *, poll_s: float = 2.0,
-                 directory: Path | None = None) -> None:
+    def __init__(
+        self, client: SalesforceClient, *, poll_s: float = 2.0, directory: Path | None = None
+    ) -> None:
         self.client = client
         self.poll_s = poll_s
         self._dir = Path(tempfile.mkdtemp(prefix="storebridge-bulk-", dir=directory))
@@ -151,8 +154,11 @@ class BulkWriter:
         for name, ok in (("successful", True), ("failed", False)):
             target = self._dir / f"{job_id}-{name}.csv"
             getter = "get_successful_records" if ok else "get_failed_records"
-            self.client.call(lambda sf, g=getter, t=target: getattr(
-                getattr(sf.bulk2, spool.sobject), g)(job_id, file=str(t)))
+
+            def fetch(sf: Any, g: str = getter, t: Path = target) -> Any:
+                return getattr(getattr(sf.bulk2, spool.sobject), g)(job_id, file=str(t))
+
+            self.client.call(fetch)
             for row in _rows(target):
                 ident = row.get(spool.ext_field or "Id", "") or row.get("sf__Id", "")
                 key = spool.keys.pop(ident.lower() if spool.ext_field else ident, None)
@@ -160,8 +166,10 @@ class BulkWriter:
                     continue
                 if ok:
                     created = row.get("sf__Created", "").lower() == "true"
-                    yield key, SaveResult(id=row.get("sf__Id") or None, success=True,
-                                          created=created)
+                    yield (
+                        key,
+                        SaveResult(id=row.get("sf__Id") or None, success=True, created=created),
+                    )
                 else:
                     code, _, message = row.get("sf__Error", "UNKNOWN:").partition(":")
                     yield key, failed_result(code, message.rstrip(" -"))
@@ -201,14 +209,16 @@ class MixedWriter:
         return bool(self.composite.holds(key))
 
     def add(self, writes: Iterable[Write]) -> None:
-        small, large = [], []
+        small: list[Write] = []
+        large: list[Write] = []
         for w in writes:
             (large if (w.sobject, w.stage) in self.bulk_groups else small).append(w)
         self.composite.add(small)
         self.bulk.add(large)
 
-    def flush(self, *, force: bool = False, keep: int = 0,
-              final: bool = False) -> Iterator[tuple[Hashable, SaveResult]]:
+    def flush(
+        self, *, force: bool = False, keep: int = 0, final: bool = False
+    ) -> Iterator[tuple[Hashable, SaveResult]]:
         """Composite writes as `CompositeWriter.flush`; with `final`, then the bulk jobs."""
         yield from self.composite.flush(force=force, keep=keep)
         if final and not self.composite.pending:

@@ -64,8 +64,9 @@ def translate(exc: SalesforceError) -> ConnectorError:
         return AuthError(message, **context)
     if isinstance(exc, SalesforceMoreThanOneRecord):  # 300: several records match
         return RecordError(message, **context)
-    _, failure = classify_status(int(exc.status), context["code"],
-                                 (*ERROR_ROWS, *DEFAULT_ERROR_TABLE))
+    _, failure = classify_status(
+        int(exc.status), context["code"], (*ERROR_ROWS, *DEFAULT_ERROR_TABLE)
+    )
     return build_error(failure, message, **context)
 
 

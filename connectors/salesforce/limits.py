@@ -41,5 +41,3 @@ class SforceLimitInfo:
             return None
         used, total = int(match.group(1)), int(match.group(2))
         return QuotaSnapshot(remaining=max(0, total - used), limit=total, reset_after=None)
-
-

@@ -42,7 +42,7 @@ class Lookups:
         return self._pricebook
 
     def price_entries(self, skus: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """PricebookEntry Id per SKU (ProductCode), and why each SKU without exactly one has none."""
+        """PricebookEntry Id per SKU (ProductCode); why each SKU without exactly one has none."""
         wanted = set(skus)
         todo = sorted(s for s in wanted if s not in self._entries and s not in self._unknown)
         if todo:
@@ -81,8 +81,9 @@ class Lookups:
                 out[str(row["Email"]).lower()].append(row)
         return out
 
-    def by_ids(self, sobject: str, fields: Sequence[str], ids: Sequence[str],
-               *, key: str = "Id") -> list[dict[str, Any]]:
+    def by_ids(
+        self, sobject: str, fields: Sequence[str], ids: Sequence[str], *, key: str = "Id"
+    ) -> list[dict[str, Any]]:
         """Records of `sobject` whose `key` field is one of `ids`."""
         columns = ", ".join(dict.fromkeys(["Id", *fields]))
         template = f"SELECT {columns} FROM {sobject} WHERE {key} IN {{values}}"  # noqa: S608
@@ -94,7 +95,9 @@ class Lookups:
     def order_items(self, order_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Our OrderItems of these orders, by external id."""
         rows = self.by_ids(
-            "OrderItem", ["OrderId", "PricebookEntryId", EXTERNAL_ID_FIELD], order_ids,
+            "OrderItem",
+            ["OrderId", "PricebookEntryId", EXTERNAL_ID_FIELD],
+            order_ids,
             key="OrderId",
         )
         return {r[EXTERNAL_ID_FIELD]: r for r in rows if r.get(EXTERNAL_ID_FIELD)}

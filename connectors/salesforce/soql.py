@@ -79,8 +79,9 @@ def changed(
     columns = ", ".join(dict.fromkeys(["Id", stamp, *fields]))
     # SOQL datetimes have whole seconds: the start is floored and the end rounded UP, so a
     # change saved in the run's last, partial second is read by this run, not the next.
-    end = until if until.microsecond == 0 else until.replace(microsecond=0) + dt.timedelta(
-        seconds=1)
+    end = (
+        until if until.microsecond == 0 else until.replace(microsecond=0) + dt.timedelta(seconds=1)
+    )
     condition = f"{stamp} >= {literal(since)} AND {stamp} <= {literal(end)}"
     if where:
         condition += f" AND ({where})"

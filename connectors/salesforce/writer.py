@@ -82,7 +82,8 @@ def _chunk(writes: list[Write], size: int) -> tuple[list[Write], list[Write]]:
 
 def failed_result(code: str, message: str) -> SaveResult:
     """A SaveResult for a record whose whole subrequest failed."""
-    return SaveResult(success=False, errors=[RecordIssue(statusCode=code, message=message)])
+    issue = RecordIssue.model_validate({"statusCode": code, "message": message})
+    return SaveResult(success=False, errors=[issue])
 
 
 class CompositeWriter:
@@ -123,8 +124,9 @@ class CompositeWriter:
             group.writes.append(w)
             self._pending.add(w.key)
 
-    def flush(self, *, force: bool = False, keep: int = 0,
-              final: bool = False) -> Iterator[tuple[Hashable, SaveResult]]:
+    def flush(
+        self, *, force: bool = False, keep: int = 0, final: bool = False
+    ) -> Iterator[tuple[Hashable, SaveResult]]:
         """Send requests; return the result of every write sent.
 
         Args:
@@ -175,18 +177,27 @@ class CompositeWriter:
         base = f"/services/data/v{self.client.settings.api_version}/{resources.COLLECTIONS_PATH}"
         if op == "delete":
             ids = ",".join(str(w.record["Id"]) for w in writes)
-            return {"method": "DELETE", "url": f"{base}?ids={ids}&allOrNone=false",
-                    "referenceId": ref}
+            return {
+                "method": "DELETE",
+                "url": f"{base}?ids={ids}&allOrNone=false",
+                "referenceId": ref,
+            }
         url = f"{base}/{sobject}/{ext_field}" if op == "upsert" else base
         records = [{"attributes": {"type": sobject}, **w.record} for w in writes]
-        return {"method": "PATCH", "url": url, "referenceId": ref,
-                "body": {"allOrNone": False, "records": records}}
+        return {
+            "method": "PATCH",
+            "url": url,
+            "referenceId": ref,
+            "body": {"allOrNone": False, "records": records},
+        }
 
     def _send(self, slots: list[tuple[_Group, list[Write]]]) -> dict[Hashable, SaveResult]:
         body = {
             "allOrNone": False,
             "collateSubrequests": False,  # parents before children: keep the order
-            "compositeRequest": [self._subrequest(f"r{i}", g, ws) for i, (g, ws) in enumerate(slots)],
+            "compositeRequest": [
+                self._subrequest(f"r{i}", g, ws) for i, (g, ws) in enumerate(slots)
+            ],
         }
         for group, writes in slots:
             sent = {id(w) for w in writes}
@@ -198,7 +209,9 @@ class CompositeWriter:
         # after a lost answer re-applies the same state (results then say "updated" or
         # ENTITY_IS_DELETED, which the callers treat as done).
         answer = self.client.restful(
-            COMPOSITE_PATH, method="POST", data=jsonx.dumps(body),
+            COMPOSITE_PATH,
+            method="POST",
+            data=jsonx.dumps(body),
             headers={"Content-Type": "application/json", IDEMPOTENT_HEADER: "1"},
         )
         self.calls += 1
@@ -212,11 +225,15 @@ class CompositeWriter:
 def _results(response: Mapping[str, Any] | None, writes: list[Write]) -> dict[Hashable, SaveResult]:
     """Per-write results of one Collections subrequest (a whole-subrequest error fails all)."""
     if response is None:
-        return {w.key: failed_result("NO_RESPONSE", "no answer for this subrequest") for w in writes}
+        return {
+            w.key: failed_result("NO_RESPONSE", "no answer for this subrequest") for w in writes
+        }
     body = response.get("body")
-    if int(response.get("httpStatusCode", 500)) < 300 and isinstance(body, list) and len(
-        body
-    ) == len(writes):
+    if (
+        int(response.get("httpStatusCode", 500)) < 300
+        and isinstance(body, list)
+        and len(body) == len(writes)
+    ):
         return {w.key: SaveResult.model_validate(r) for w, r in zip(writes, body, strict=True)}
     first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
     code = str(first.get("errorCode") or first.get("statusCode") or response.get("httpStatusCode"))

@@ -18,8 +18,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from connectors.http import ConnectorClient, OffsetPaginator, PageRequest, client_from_settings
-from connectors.http import jsonx
+from connectors.http import (
+    ConnectorClient,
+    OffsetPaginator,
+    PageRequest,
+    client_from_settings,
+    jsonx,
+)
 from connectors.records import Failure, Page, validate_rows
 from connectors.settings import load_settings
 from connectors.shift4shop import models, resources
@@ -52,9 +57,14 @@ def write_results(body: Any) -> list[WriteResult]:
         if not isinstance(item, dict):
             continue
         status = str(item.get("Status") or "500")
-        out.append(WriteResult(str(item.get("Key", "")), str(item.get("Value", "")),
-                               int(status) if status.isdigit() else 500,
-                               str(item.get("Message", ""))))
+        out.append(
+            WriteResult(
+                str(item.get("Key", "")),
+                str(item.get("Value", "")),
+                int(status) if status.isdigit() else 500,
+                str(item.get("Message", "")),
+            )
+        )
     return out
 
 
@@ -83,8 +93,12 @@ class Shift4ShopClient(ConnectorClient):
             "Content-Type": "application/json",
         }
         self.http = client_from_settings(
-            SYSTEM, settings, headers=headers, transport=transport,
-            error_table=_error_table(), **http_options,
+            SYSTEM,
+            settings,
+            headers=headers,
+            transport=transport,
+            error_table=_error_table(),
+            **http_options,
         )
 
     @classmethod
@@ -113,8 +127,9 @@ class Shift4ShopClient(ConnectorClient):
             return 0
         return int(response.json()["TotalCount"])
 
-    def page(self, resource: Resource, params: dict[str, Any], cursor: Any,
-             page_size: int) -> tuple[list[dict[str, Any]], Any, int]:
+    def page(
+        self, resource: Resource, params: dict[str, Any], cursor: Any, page_size: int
+    ) -> tuple[list[dict[str, Any]], Any, int]:
         """One page of a counted listing: rows, the next cursor (None at the end), the total.
 
         The first call (`cursor` None) counts; later ones continue from the cursor. Paging
@@ -126,42 +141,65 @@ class Shift4ShopClient(ConnectorClient):
             total, offset, read = cursor["total"], cursor["offset"], cursor["read"]
         if not total:
             return [], None, 0
-        paginator = OffsetPaginator(page_size=min(page_size, resource.max_limit),
-                                    start=resource.offset_start, total=total,
-                                    empty_statuses=(EMPTY_STATUS,))
+        paginator = OffsetPaginator(
+            page_size=min(page_size, resource.max_limit),
+            start=resource.offset_start,
+            total=total,
+            empty_statuses=(EMPTY_STATUS,),
+        )
         paginator._read = read  # resume where the previous page left it
-        request = PageRequest(resource.path, {**params, "offset": offset,
-                                              "limit": paginator.page_size})
-        response = self.http.request("GET", request.url, params=request.params,
-                                     expect=(EMPTY_STATUS,))
+        request = PageRequest(
+            resource.path, {**params, "offset": offset, "limit": paginator.page_size}
+        )
+        response = self.http.request(
+            "GET", request.url, params=request.params, expect=(EMPTY_STATUS,)
+        )
         rows = [] if response.status_code == EMPTY_STATUS else list(response.json())
         nxt = paginator.next(request, response, rows)
-        cursor_out = None if nxt is None else {"total": total, "offset": nxt.params["offset"],
-                                               "read": read + len(rows)}
+        cursor_out = (
+            None
+            if nxt is None
+            else {"total": total, "offset": nxt.params["offset"], "read": read + len(rows)}
+        )
         return rows, cursor_out, total
 
     def _window(self, since: dt.datetime, until: dt.datetime, *, with_time: bool) -> dict[str, str]:
         if with_time:
             fmt = resources.FILTER_DATETIME_FORMAT
-            return {"lastupdatestart": self.to_store_time(since).strftime(fmt),
-                    "lastupdateend": self.to_store_time(until).strftime(fmt)}
+            return {
+                "lastupdatestart": self.to_store_time(since).strftime(fmt),
+                "lastupdateend": self.to_store_time(until).strftime(fmt),
+            }
         start = self.to_store_time(since).date()
         end = self.to_store_time(until).date() + dt.timedelta(days=1)
-        return {"lastupdatestart": start.strftime(resources.FILTER_DATE_FORMAT),
-                "lastupdateend": end.strftime(resources.FILTER_DATE_FORMAT)}
+        return {
+            "lastupdatestart": start.strftime(resources.FILTER_DATE_FORMAT),
+            "lastupdateend": end.strftime(resources.FILTER_DATE_FORMAT),
+        }
 
     # --- orders -------------------------------------------------------------------------------
-    def orders_page(self, since: dt.datetime, until: dt.datetime, cursor: Any, *,
-                    include_abandoned: bool = False) -> Page[models.Order]:
+    def orders_page(
+        self,
+        since: dt.datetime,
+        until: dt.datetime,
+        cursor: Any,
+        *,
+        include_abandoned: bool = False,
+    ) -> Page[models.Order]:
         """One page of orders whose LastUpdate is within [since, until] (aware, any zone).
 
         Abandoned checkouts (status 7 "Not Completed") are left out unless asked for.
         """
-        rows, nxt, total = self.page(ORDERS, self._window(since, until, with_time=False), cursor,
-                                     self.settings.orders_page_size)
+        rows, nxt, total = self.page(
+            ORDERS,
+            self._window(since, until, with_time=False),
+            cursor,
+            self.settings.orders_page_size,
+        )
         page = validate_rows(models.Order, rows, system=SYSTEM, entity="order", id_key="OrderID")
         page.records = [
-            o for o in page.records
+            o
+            for o in page.records
             if o.last_update is not None
             and since <= self.to_utc(o.last_update) <= until
             and (include_abandoned or o.order_status_id != resources.NOT_COMPLETED_STATUS)
@@ -169,20 +207,24 @@ class Shift4ShopClient(ConnectorClient):
         page.next, page.total = nxt, total
         return page
 
-    def _by_id(self, path: str, ids: Iterable[int], model: type[Any], entity: str,
-               id_key: str) -> Page[Any]:
+    def _by_id(
+        self, path: str, ids: Iterable[int], model: type[Any], entity: str, id_key: str
+    ) -> Page[Any]:
         rows: list[dict[str, Any]] = []
         missing: list[int] = []
         for rid in dict.fromkeys(ids):
-            response = self.http.request("GET", path.format(order_id=rid, customer_id=rid),
-                                         expect=(EMPTY_STATUS,))
+            response = self.http.request(
+                "GET", path.format(order_id=rid, customer_id=rid), expect=(EMPTY_STATUS,)
+            )
             if response.status_code == EMPTY_STATUS:
                 missing.append(rid)
             else:
                 rows.extend(response.json())
         page = validate_rows(model, rows, system=SYSTEM, entity=entity, id_key=id_key)
-        page.failures += [Failure(SYSTEM, entity, str(m), "NotFoundError",
-                                  f"{SYSTEM}:{entity}:{m}: not found") for m in missing]
+        page.failures += [
+            Failure(SYSTEM, entity, str(m), "NotFoundError", f"{SYSTEM}:{entity}:{m}: not found")
+            for m in missing
+        ]
         return page
 
     def orders_by_id(self, order_ids: Iterable[int]) -> Page[models.Order]:
@@ -200,17 +242,20 @@ class Shift4ShopClient(ConnectorClient):
 
     def set_order_status(self, order_id: int, status_id: int) -> None:
         """Set one order's status (`PUT /Orders/{id}`); raises if the store refuses it."""
-        self.http.request("PUT", resources.ORDER.format(order_id=order_id),
-                          json={"OrderStatusID": status_id})
+        self.http.request(
+            "PUT", resources.ORDER.format(order_id=order_id), json={"OrderStatusID": status_id}
+        )
 
     def shipments(self, order_id: int) -> list[dict[str, Any]]:
         """An order's ShipmentList (`GET /Orders/{id}/Shipments`; 404 = none)."""
-        response = self.http.request("GET", resources.SHIPMENTS.format(order_id=order_id),
-                                     expect=(EMPTY_STATUS,))
+        response = self.http.request(
+            "GET", resources.SHIPMENTS.format(order_id=order_id), expect=(EMPTY_STATUS,)
+        )
         return [] if response.status_code == EMPTY_STATUS else list(response.json())
 
-    def update_shipment(self, order_id: int, shipment_id: int,
-                        fields: dict[str, Any]) -> list[WriteResult]:
+    def update_shipment(
+        self, order_id: int, shipment_id: int, fields: dict[str, Any]
+    ) -> list[WriteResult]:
         """`PUT /Orders/{id}/Shipments/{shipmentid}` with the changed fields."""
         path = resources.SHIPMENT.format(order_id=order_id, shipment_id=shipment_id)
         return self._write("PUT", path, fields)
@@ -220,13 +265,16 @@ class Shift4ShopClient(ConnectorClient):
         return self._write("POST", resources.SHIPMENTS.format(order_id=order_id), fields)
 
     # --- customers ----------------------------------------------------------------------------
-    def customers_page(self, since: dt.datetime, until: dt.datetime,
-                       cursor: Any) -> Page[models.Customer]:
+    def customers_page(
+        self, since: dt.datetime, until: dt.datetime, cursor: Any
+    ) -> Page[models.Customer]:
         """One page of registered customers changed in [since, until] (store-local seconds)."""
-        rows, nxt, total = self.page(CUSTOMERS, self._window(since, until, with_time=True),
-                                     cursor, CUSTOMERS.max_limit)
-        page = validate_rows(models.Customer, rows, system=SYSTEM, entity="customer",
-                             id_key="CustomerID")
+        rows, nxt, total = self.page(
+            CUSTOMERS, self._window(since, until, with_time=True), cursor, CUSTOMERS.max_limit
+        )
+        page = validate_rows(
+            models.Customer, rows, system=SYSTEM, entity="customer", id_key="CustomerID"
+        )
         page.next, page.total = nxt, total
         return page
 
@@ -236,8 +284,9 @@ class Shift4ShopClient(ConnectorClient):
     def customers_by_email(self, email: str) -> list[models.Customer]:
         """Registered customers with this e-mail (exact, case-insensitive)."""
         rows, _, _ = self.page(CUSTOMERS, {"email": email}, None, CUSTOMERS.max_limit)
-        return validate_rows(models.Customer, rows, system=SYSTEM, entity="customer",
-                             id_key="CustomerID").records
+        return validate_rows(
+            models.Customer, rows, system=SYSTEM, entity="customer", id_key="CustomerID"
+        ).records
 
     def update_customers(self, bodies: Sequence[dict[str, Any]]) -> list[WriteResult]:
         """`PUT /Customers` in batches; each body carries its CustomerID."""
@@ -260,8 +309,9 @@ class Shift4ShopClient(ConnectorClient):
                 return rows
 
     def product(self, catalog_id: int) -> dict[str, Any] | None:
-        response = self.http.request("GET", resources.PRODUCT.format(catalog_id=catalog_id),
-                                     expect=(EMPTY_STATUS,))
+        response = self.http.request(
+            "GET", resources.PRODUCT.format(catalog_id=catalog_id), expect=(EMPTY_STATUS,)
+        )
         if response.status_code == EMPTY_STATUS:
             return None
         rows = response.json()
@@ -282,15 +332,18 @@ class Shift4ShopClient(ConnectorClient):
         )
         return [] if response.status_code == EMPTY_STATUS else list(response.json())
 
-    def update_advanced_options(self, catalog_id: int,
-                                bodies: Sequence[dict[str, Any]]) -> list[WriteResult]:
+    def update_advanced_options(
+        self, catalog_id: int, bodies: Sequence[dict[str, Any]]
+    ) -> list[WriteResult]:
         """`PUT /Products/{id}/AdvancedOptions` (each body by AdvancedOptionCode)."""
-        return self._write("PUT", resources.ADVANCED_OPTIONS.format(catalog_id=catalog_id),
-                           list(bodies))
+        return self._write(
+            "PUT", resources.ADVANCED_OPTIONS.format(catalog_id=catalog_id), list(bodies)
+        )
 
     # --- writes -------------------------------------------------------------------------------
-    def _batched(self, method: str, path: str, bodies: Sequence[dict[str, Any]],
-                 size: int) -> list[WriteResult]:
+    def _batched(
+        self, method: str, path: str, bodies: Sequence[dict[str, Any]], size: int
+    ) -> list[WriteResult]:
         out: list[WriteResult] = []
         for start in range(0, len(bodies), size):
             out += self._write(method, path, list(bodies[start : start + size]))
@@ -299,13 +352,21 @@ class Shift4ShopClient(ConnectorClient):
     def _write(self, method: str, path: str, body: Any) -> list[WriteResult]:
         """Send a write; a refusal of a single-object write comes back as a failed result
         (status and message), like a batch item's, instead of an exception."""
-        response = self.http.request(method, path, content=jsonx.dumps(body),
-                                     headers={"Content-Type": "application/json"},
-                                     idempotent=method != "POST", expect=REFUSALS)
+        response = self.http.request(
+            method,
+            path,
+            content=jsonx.dumps(body),
+            headers={"Content-Type": "application/json"},
+            idempotent=method != "POST",
+            expect=REFUSALS,
+        )
         parsed = response.json() if response.content else []
         if response.status_code in REFUSALS:
-            message = "; ".join(str(e.get("Message", "")) for e in parsed
-                                if isinstance(e, dict)) if isinstance(parsed, list) else str(parsed)
+            message = (
+                "; ".join(str(e.get("Message", "")) for e in parsed if isinstance(e, dict))
+                if isinstance(parsed, list)
+                else str(parsed)
+            )
             return [WriteResult("Error", "", response.status_code, message or response.text)]
         return write_results(parsed)
 

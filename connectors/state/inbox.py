@@ -156,9 +156,15 @@ class InboxStore(StoreBase):
         """
         now = utcnow() if now is None else ensure_utc(now, "now")
         query = (
-            select(InboxRouteRow.use_case, InboxRouteRow.source, InboxRouteRow.target,
-                   InboxRouteRow.id, InboxRouteRow.flow_run_id, InboxRouteRow.attempts,
-                   InboxRouteRow.updated_at)
+            select(
+                InboxRouteRow.use_case,
+                InboxRouteRow.source,
+                InboxRouteRow.target,
+                InboxRouteRow.id,
+                InboxRouteRow.flow_run_id,
+                InboxRouteRow.attempts,
+                InboxRouteRow.updated_at,
+            )
             .where(InboxRouteRow.status == InboxStatus.PENDING.value)
             .order_by(InboxRouteRow.id)
         )
@@ -171,8 +177,10 @@ class InboxStore(StoreBase):
             ids.append(rid)
             if run:
                 runs.add(run)
-        return [Subscription(u, s, t, tuple(ids), tuple(sorted(runs)))
-                for (u, s, t), (ids, runs) in grouped.items()]
+        return [
+            Subscription(u, s, t, tuple(ids), tuple(sorted(runs)))
+            for (u, s, t), (ids, runs) in grouped.items()
+        ]
 
     def mark_dispatched(self, route_ids: Iterable[int], flow_run_id: str) -> int:
         """Record that a run was requested for these pending routes; how many changed."""
@@ -256,8 +264,12 @@ class InboxStore(StoreBase):
     def release_events(self, route_ids: Iterable[int], error: str) -> int:
         """Give claimed routes of a run that failed back to pending, with the error: the
         dispatcher asks for a new run (they keep the failed run's id, so the key changes)."""
-        return self._set_status(route_ids, InboxStatus.PENDING,
-                                only_from=(InboxStatus.PROCESSING.value,), last_error=error)
+        return self._set_status(
+            route_ids,
+            InboxStatus.PENDING,
+            only_from=(InboxStatus.PROCESSING.value,),
+            last_error=error,
+        )
 
     def requeue_stale(self, older_than: timedelta, now: datetime | None = None) -> int:
         """Give dispatched or processing routes untouched for `older_than` back to pending.

@@ -113,7 +113,9 @@ def order(rng: random.Random, world: SeedWorld, oid: int, line_id: int, status: 
     """One seeded order (see the module docstring)."""
     span = dt.timedelta(days=world.config.days)
     order_date = (
-        world.anchor - span + dt.timedelta(seconds=rng.randint(3600, int(span.total_seconds()) - 3600))
+        world.anchor
+        - span
+        + dt.timedelta(seconds=rng.randint(3600, int(span.total_seconds()) - 3600))
     ).replace(microsecond=0)
     buyer: SeedCustomer = (
         guest(rng, world, oid) if rng.random() < 0.15 else rng.choice(world.customers)

@@ -8,10 +8,60 @@ from dataclasses import replace
 
 from sandbox.seed.model import SeedAddressChange, SeedContact, SeedCustomer, SeedWorld
 
-FIRST = "Ada Ben Chloe Dev Elena Farid Grace Hugo Ines Jon Kira Liam Maya Noor Omar Pia Quinn " \
-    "Rosa Sam Tara Uma Vik Wen Xavi Yara Zoe".split()
-LAST = "Abbott Brooks Chen Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Meyer Novak " \
-    "Okafor Patel Quinto Rossi Silva Tanaka Ueda Vargas Weber Young".split()
+FIRST = [
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noor",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Xavi",
+    "Yara",
+    "Zoe",
+]
+LAST = [
+    "Abbott",
+    "Brooks",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Quinto",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Vargas",
+    "Weber",
+    "Young",
+]
 US_CITIES = [
     ("Springfield", "IL", "62701"),
     ("Austin", "TX", "73301"),

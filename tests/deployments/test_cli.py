@@ -14,8 +14,17 @@ from deployments.cli import app
 from tests.conftest import Pair
 
 runner = CliRunner()
-COMMANDS = ["version", "systems", "sandbox", "demo", "gateway", "state", "deadletters",
-            "settings", "run"]
+COMMANDS = [
+    "version",
+    "systems",
+    "sandbox",
+    "demo",
+    "gateway",
+    "state",
+    "deadletters",
+    "settings",
+    "run",
+]
 
 
 def test_help_lists_every_command() -> None:
@@ -173,8 +182,17 @@ def test_run_validates_its_input_before_anything_runs() -> None:
         (["run", "nope"], "unknown use case 'nope'"),
         (["run", "order-to-cash", "--since", "2026-11-01T00:00"], "needs a time zone"),
         (["run", "order-to-cash", "--until", "2026-11-01T00:00Z"], "--until needs --since"),
-        (["run", "order-to-cash", "--since", "2026-11-02T00:00Z", "--until", "2026-11-01T00:00Z"],
-         "--until must be after --since"),
+        (
+            [
+                "run",
+                "order-to-cash",
+                "--since",
+                "2026-11-02T00:00Z",
+                "--until",
+                "2026-11-01T00:00Z",
+            ],
+            "--until must be after --since",
+        ),
         (["run", "order-to-cash", "--since", "yesterday"], "is not an ISO date-time"),
     ):
         result = runner.invoke(app, args)

@@ -87,7 +87,8 @@ def test_bad_deliveries_name_the_item_and_field(
 def test_deeply_nested_json_is_a_400_not_a_500(state: StateStore) -> None:
     app = create_app(
         GatewaySettings(shift4shop_secret=SECRET, max_body_bytes=1_000_000, _env_file=None),
-        state, dispatch=False,
+        state,
+        dispatch=False,
     )
     response = post(TestClient(app), b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400

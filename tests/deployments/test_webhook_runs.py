@@ -58,8 +58,9 @@ async def runs_of(deployment_id: str) -> list[Any]:
 
 
 def gateway(state: StateStore, pairs: list[str] | None = None) -> TestClient:
-    settings = GatewaySettings(shift4shop_secret=SECRET, pairs=pairs or ["shift4shop->salesforce"],
-                               _env_file=None)
+    settings = GatewaySettings(
+        shift4shop_secret=SECRET, pairs=pairs or ["shift4shop->salesforce"], _env_file=None
+    )
     return TestClient(create_app(settings, state, dispatch=False))
 
 
@@ -97,8 +98,9 @@ def test_a_burst_of_webhooks_becomes_one_run_that_loads_the_orders(
 
 def test_a_crash_before_marking_gets_the_same_run_back(pair: Pair, deployment_id: str) -> None:
     state = pair.state()
-    state.add_event("shift4shop", "delivery-1", "order", "1001",
-                    routes=[("order-to-cash", "salesforce")])
+    state.add_event(
+        "shift4shop", "delivery-1", "order", "1001", routes=[("order-to-cash", "salesforce")]
+    )
     dispatcher = Dispatcher(state)
     (sub,) = state.pending_subscriptions()
     first = asyncio.run(dispatcher._request_run(NAME, sub))  # the gateway dies here
@@ -107,12 +109,14 @@ def test_a_crash_before_marking_gets_the_same_run_back(pair: Pair, deployment_id
     assert asyncio.run(dispatcher.dispatch_once())[NAME] == first
 
 
-def test_events_of_a_failed_run_get_a_new_run(pair: Pair, deployment_id: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_events_of_a_failed_run_get_a_new_run(
+    pair: Pair, deployment_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The old key would hand back the failed run forever (reliability bar #17)."""
     state = pair.state()
-    event, _ = state.add_event("shift4shop", "delivery-2", "order", "1002",
-                               routes=[("order-to-cash", "salesforce")])
+    event, _ = state.add_event(
+        "shift4shop", "delivery-2", "order", "1002", routes=[("order-to-cash", "salesforce")]
+    )
     dispatcher = Dispatcher(state)
     first = asyncio.run(dispatcher.dispatch_once())[NAME]
     monkeypatch.setenv("STOREBRIDGE_SALESFORCE_CONSUMER_KEY", "revoked-app")  # the run fails
@@ -131,8 +135,9 @@ def test_events_of_a_failed_run_get_a_new_run(pair: Pair, deployment_id: str,
 
 def test_events_of_a_crashed_run_go_back_to_pending(pair: Pair) -> None:
     state = pair.state()
-    event, _ = state.add_event("shift4shop", "delivery-crash", "order", "1001",
-                               routes=[("order-to-cash", "salesforce")])
+    event, _ = state.add_event(
+        "shift4shop", "delivery-crash", "order", "1001", routes=[("order-to-cash", "salesforce")]
+    )
     state.claim_events("order-to-cash", "shift4shop", "salesforce", "run-that-crashed")
     assert state.inbox_counts()["processing"] == 1
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
@@ -146,9 +151,14 @@ def test_order_and_customer_events_posted_together_reach_the_right_use_cases(pai
     state = pair.state()
     client = gateway(state)
     world = pair.sandbox.world
-    order = next(o for o in world.orders if not o.defect and o.status_id != 7 and o.customer.customer_id)
-    customer = next(c for c in world.customers if c.email != order.customer.email
-                    and c.email not in {x.email for x in world.crm_contacts})
+    order = next(
+        o for o in world.orders if not o.defect and o.status_id != 7 and o.customer.customer_id
+    )
+    customer = next(
+        c
+        for c in world.customers
+        if c.email != order.customer.email and c.email not in {x.email for x in world.crm_contacts}
+    )
     post(client, [{"OrderID": order.order_id}, {"CustomerID": customer.customer_id}])
     orders = order_to_cash(source="shift4shop", target="salesforce", from_inbox=True)
     people = customers(source="shift4shop", target="salesforce", from_inbox=True)

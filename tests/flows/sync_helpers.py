@@ -35,8 +35,11 @@ class Run:
 
     def writes(self, system: str) -> int:
         """Write requests `system` answered in this run (token requests excluded)."""
-        return sum(n for key, n in self.counts[system].items()
-                   if key.split(" ", 1)[0] in WRITE_METHODS and key != AUTH)
+        return sum(
+            n
+            for key, n in self.counts[system].items()
+            if key.split(" ", 1)[0] in WRITE_METHODS and key != AUTH
+        )
 
     def calls(self, system: str, key: str | None = None) -> int:
         """Requests `system` answered in this run (all, or those of one endpoint key)."""
@@ -45,8 +48,9 @@ class Run:
 
     def dead_letter(self, record: str) -> dict[str, Any]:
         """The run's dead letter of `record` (its id in the source system)."""
-        found = [d for d in self.summary["dead_letters"]
-                 if d["record"].rsplit(":", 1)[-1] == record]
+        found = [
+            d for d in self.summary["dead_letters"] if d["record"].rsplit(":", 1)[-1] == record
+        ]
         assert found, f"no dead letter for {record}: {self.summary['dead_letters']}"
         return found[0]
 

@@ -33,9 +33,9 @@ SIZED, NEW_SIZE = "SB-TEE-001", "SB-TEE-001-XXL"
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Iterator[
-    dict[str, Any]
-]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, prefect_server: None
+) -> Iterator[dict[str, Any]]:
     mp = pytest.MonkeyPatch()
     mp.setenv("STOREBRIDGE_CATALOG_INITIAL_LOOKBACK_DAYS", "400")
     pair = Pair(tmp_path_factory.mktemp("catalog"), mp)
@@ -56,8 +56,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     with back_office_edit(pair) as org:
         org.add_product(NEW_SIZE, "T-Shirt #001 - XXL", "36.00")
         size = sf_record(pair, "Product2", ProductCode=NEW_SIZE)
-        org.dml.update("Product2", size["Id"], {"Variant_Of__c": SIZED,
-                                                "Variant_Option__c": "Size=XXL"})
+        org.dml.update(
+            "Product2", size["Id"], {"Variant_Of__c": SIZED, "Variant_Option__c": "Size=XXL"}
+        )
     out["new_size"] = measured(catalog, pair)
     yield out
     pair.stop()

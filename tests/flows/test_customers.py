@@ -31,14 +31,19 @@ from tests.flows.sync_helpers import (
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 BACK = {"source": SF, "target": STORE}
 NEW_PHONE = "+1 902 555 0199"
-MOVED = {"BillingAddress1": "7 Harbour Road", "BillingCity": "Halifax", "BillingState": "NS",
-         "BillingZipCode": "B3H 1A1", "BillingCountry": "CA"}
+MOVED = {
+    "BillingAddress1": "7 Harbour Road",
+    "BillingCity": "Halifax",
+    "BillingState": "NS",
+    "BillingZipCode": "B3H 1A1",
+    "BillingCountry": "CA",
+}
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Iterator[
-    dict[str, Any]
-]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, prefect_server: None
+) -> Iterator[dict[str, Any]]:
     mp = pytest.MonkeyPatch()
     mp.setenv("STOREBRIDGE_CUSTOMERS_INITIAL_LOOKBACK_DAYS", "400")
     pair = Pair(tmp_path_factory.mktemp("customers"), mp)
@@ -47,8 +52,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     known = next(c for c in world.customers if held[c.email] == 1)
     twin = next(c for c in world.customers if held[c.email] == 2)
     mine = next(c for c in world.customers if c.email not in held)
-    out: dict[str, Any] = {"pair": pair, "known": known, "twin": twin, "mine": mine,
-                           "crm": {c["Id"]: dict(c) for c in pair.records("Contact")}}
+    out: dict[str, Any] = {
+        "pair": pair,
+        "known": known,
+        "twin": twin,
+        "mine": mine,
+        "crm": {c["Id"]: dict(c) for c in pair.records("Contact")},
+    }
     out["first"] = measured(customers, pair)
     since = dt.datetime.fromisoformat(out["first"]["since"])
     out["second"] = measured(customers, pair, window_start=since)  # the same records again
@@ -60,8 +70,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     store.edit_customer(mine.customer_id, **MOVED)
     store.edit_customer(known.customer_id, BillingAddress1="9 Quay Street", BillingCity="Galway")
     out["moved"] = measured(customers, pair)
-    out["moved_back"] = measured(customers, pair, **BACK, window_start=since,
-                                 window_end=through_now())
+    out["moved_back"] = measured(
+        customers, pair, **BACK, window_start=since, window_end=through_now()
+    )
     out["moved_again"] = measured(customers, pair)
 
     ext = f"shift4shop:customer:{mine.customer_id}"
@@ -84,8 +95,9 @@ def test_the_first_run_creates_each_unknown_store_customer_once(scenario: dict[s
     unknown = [c for c in world.customers if c.email not in crm_emails]
     assert first["read"] == len(world.customers)
     assert first["created"] == len(unknown)
-    ours = Counter(c["Storebridge_Id__c"] for c in pair.records("Contact")
-                   if c.get("Storebridge_Id__c"))
+    ours = Counter(
+        c["Storebridge_Id__c"] for c in pair.records("Contact") if c.get("Storebridge_Id__c")
+    )
     assert set(ours) == {f"shift4shop:customer:{c.customer_id}" for c in unknown}
     assert set(ours.values()) == {1}
 
@@ -117,9 +129,13 @@ def test_a_store_edit_reaches_salesforce_in_one_run(scenario: dict[str, Any]) ->
     pair, moved = scenario["pair"], scenario["moved"]
     assert moved["updated"] == 1
     contact = sf_record(pair, "Contact", Id=scenario["contact"]["Id"])
-    assert (contact["MailingStreet"], contact["MailingCity"], contact["MailingState"],
-            contact["MailingPostalCode"], contact["MailingCountry"]) == (
-        "7 Harbour Road", "Halifax", "NS", "B3H 1A1", "CA")
+    assert (
+        contact["MailingStreet"],
+        contact["MailingCity"],
+        contact["MailingState"],
+        contact["MailingPostalCode"],
+        contact["MailingCountry"],
+    ) == ("7 Harbour Road", "Halifax", "NS", "B3H 1A1", "CA")
     account = sf_record(pair, "Account", Id=contact["AccountId"])
     assert account["BillingCity"] == "Halifax"
 

@@ -51,9 +51,9 @@ def tracked(order: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Iterator[
-    dict[str, Any]
-]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, prefect_server: None
+) -> Iterator[dict[str, Any]]:
     mp = pytest.MonkeyPatch()
     mp.setenv("STOREBRIDGE_FULFILMENT_INITIAL_LOOKBACK_DAYS", "400")
     pair = Pair(tmp_path_factory.mktemp("fulfilment"), mp)
@@ -66,17 +66,29 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     orders = pair.records("Order")
     items = pair.records("OrderItem")
     full = next(o for o in orders if o["Fulfillment_Status__c"] == "Processing")
-    part = next(o for o in orders if o["Fulfillment_Status__c"] == "Unfulfilled"
-                and sum(i["OrderId"] == o["Id"] for i in items) >= 2)
+    part = next(
+        o
+        for o in orders
+        if o["Fulfillment_Status__c"] == "Unfulfilled"
+        and sum(i["OrderId"] == o["Id"] for i in items) >= 2
+    )
     line = next(i for i in items if i["OrderId"] == part["Id"])
     shipped_on = utcnow().date()
     with back_office_edit(pair) as org:
-        org.dml.update("Order", full["Id"], {
-            "Fulfillment_Status__c": "Shipped", "Tracking_Number__c": FULL_TRACKING,
-            "Carrier__c": "UPS", "Shipped_Date__c": shipped_on.isoformat()})
+        org.dml.update(
+            "Order",
+            full["Id"],
+            {
+                "Fulfillment_Status__c": "Shipped",
+                "Tracking_Number__c": FULL_TRACKING,
+                "Carrier__c": "UPS",
+                "Shipped_Date__c": shipped_on.isoformat(),
+            },
+        )
         org.dml.update("OrderItem", line["Id"], {"Quantity_Shipped__c": line["Quantity"]})
-        org.dml.update("Order", part["Id"], {"Tracking_Number__c": PART_TRACKING,
-                                             "Carrier__c": "USPS"})
+        org.dml.update(
+            "Order", part["Id"], {"Tracking_Number__c": PART_TRACKING, "Carrier__c": "USPS"}
+        )
     out |= {"full": full, "part": part, "line": line, "shipped_on": shipped_on}
     out["shipped"] = measured(fulfilment, pair)
     out["store_full"] = store_order(pair, store_id(full))
@@ -87,8 +99,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
     customer = store_records(pair, "Customer")[0]["CustomerID"]
     out["placed"] = store.place_order(customer, [("SB-MUG-002", 2)])
     out["o2c_new"] = measured(order_to_cash, pair)
-    out["echo"] = measured(fulfilment, pair, window_start=backfill["window_start"],
-                           window_end=through_now())
+    out["echo"] = measured(
+        fulfilment, pair, window_start=backfill["window_start"], window_end=through_now()
+    )
     yield out
     pair.stop()
     mp.undo()
@@ -152,8 +165,10 @@ def test_an_order_order_to_cash_just_wrote_is_not_written_back(scenario: dict[st
     o2c, echo = scenario["o2c_new"], scenario["echo"]
     placed = scenario["placed"]["OrderID"]
     assert o2c["created"] == 1
-    assert any(o["Storebridge_Id__c"] == f"shift4shop:order:{placed}"
-               for o in scenario["pair"].records("Order"))
+    assert any(
+        o["Storebridge_Id__c"] == f"shift4shop:order:{placed}"
+        for o in scenario["pair"].records("Order")
+    )
     assert o2c["updated"] >= 2  # the two orders fulfilment changed in the store, read back
     assert echo["read"] == scenario["first"]["read"] + 1
     assert echo["unchanged"] == echo["read"]
@@ -173,13 +188,16 @@ def test_ids_read_those_orders_and_dead_letter_unknown_ones(scenario: dict[str, 
 
 
 def test_a_change_saved_in_the_second_before_the_run_is_read_by_it(
-    scenario: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+    scenario: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pair = scenario["pair"]
     late = [o for o in pair.records("Order") if o["Fulfillment_Status__c"] == "Processing"][-1]
     second = utcnow().replace(microsecond=0) - dt.timedelta(seconds=1)
-    saved_at, run_at = second + dt.timedelta(milliseconds=250), second + dt.timedelta(
-        milliseconds=500)
+    saved_at, run_at = (
+        second + dt.timedelta(milliseconds=250),
+        second + dt.timedelta(milliseconds=500),
+    )
     org: Any = pair.sandbox.emulator(SF)
     with org.lock:
         clock, org.store.clock = org.store.clock, lambda: stamp(saved_at)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -39,8 +39,14 @@ NEW_SKUS = [f"SB-BLK-{n:03d}" for n in range(1, 71)]
 def sellable(pair: Pair, sku: str, safety: int = 0) -> int:
     """What the store may sell of `sku` by the org's Product2 totals (all locations)."""
     p = sf_record(pair, "Product2", ProductCode=sku)
-    return max(int(Decimal(str(p["Quantity_On_Hand__c"])) - Decimal(str(
-        p["Quantity_Reserved__c"])) - safety), 0)
+    return max(
+        int(
+            Decimal(str(p["Quantity_On_Hand__c"]))
+            - Decimal(str(p["Quantity_Reserved__c"]))
+            - safety
+        ),
+        0,
+    )
 
 
 def level(pair: Pair, sku: str, location: str) -> dict[str, Any]:
@@ -55,8 +61,9 @@ def wrong_stock(pair: Pair, skus: list[str] | None = None) -> dict[str, tuple[in
     """(store, org) units of every SKU (or of `skus`) whose store stock is not sellable."""
     found = {}
     for p in store_records(pair, "Product"):
-        rows = [(o["AdvancedOptionSufix"], o["AdvancedOptionStock"])
-                for o in p["AdvancedOptionList"]] or [(p["SKUInfo"]["SKU"], p["SKUInfo"]["Stock"])]
+        rows = [
+            (o["AdvancedOptionSufix"], o["AdvancedOptionStock"]) for o in p["AdvancedOptionList"]
+        ] or [(p["SKUInfo"]["SKU"], p["SKUInfo"]["Stock"])]
         for sku, stock in rows:
             if (skus is None or sku in skus) and stock != sellable(pair, sku):
                 found[sku] = (stock, sellable(pair, sku))
@@ -64,9 +71,9 @@ def wrong_stock(pair: Pair, skus: list[str] | None = None) -> dict[str, tuple[in
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Iterator[
-    dict[str, Any]
-]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, prefect_server: None
+) -> Iterator[dict[str, Any]]:
     mp = pytest.MonkeyPatch()
     mp.setenv("STOREBRIDGE_INVENTORY_INITIAL_LOOKBACK_DAYS", "400")
     mp.setenv("STOREBRIDGE_CATALOG_INITIAL_LOOKBACK_DAYS", "400")
@@ -80,8 +87,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
 
     with back_office_edit(pair) as org:  # edits that leave every level as it was
         for sku in (PRODUCT, PARENT):
-            org.dml.update("Product2", sf_record(pair, "Product2", ProductCode=sku)["Id"],
-                           {"Description": "Now in recycled packaging"})
+            org.dml.update(
+                "Product2",
+                sf_record(pair, "Product2", ProductCode=sku)["Id"],
+                {"Description": "Now in recycled packaging"},
+            )
     out["touched"] = measured(inventory, pair)
 
     with back_office_edit(pair) as org:
@@ -91,8 +101,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
         org.set_stock(ONLY_CRM, 10)
     out["changed"] = measured(inventory, pair)
     out["changed_stock"] = (store_stock(pair, PRODUCT), sellable(pair, PRODUCT))
-    out["variant_stock"] = {o["AdvancedOptionSufix"]: o["AdvancedOptionStock"]
-                            for o in store_product(pair, PARENT)["AdvancedOptionList"]}
+    out["variant_stock"] = {
+        o["AdvancedOptionSufix"]: o["AdvancedOptionStock"]
+        for o in store_product(pair, PARENT)["AdvancedOptionList"]
+    }
 
     with back_office_edit(pair) as org:  # 70 more products, so 150 are sold without variants
         for sku in NEW_SKUS:
@@ -112,8 +124,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
         org.set_stock(PRODUCT, 20)
         org.set_stock(LOW, 3)
     out["safety"] = measured(inventory, pair)
-    out["safety_stock"] = {sku: (store_stock(pair, sku), sellable(pair, sku))
-                           for sku in (PRODUCT, LOW)}
+    out["safety_stock"] = {
+        sku: (store_stock(pair, sku), sellable(pair, sku)) for sku in (PRODUCT, LOW)
+    }
     mp.delenv("STOREBRIDGE_SALESFORCE_SAFETY_STOCK")
 
     # No setting switches the stock source to Stock_Level__c rows (only the YAML file's
@@ -166,8 +179,13 @@ def test_a_variant_gets_its_advanced_option_stock(scenario: dict[str, Any]) -> N
     pair, changed = scenario["pair"], scenario["changed"]
     assert scenario["variant_stock"][VARIANT] == sellable(pair, VARIANT)
     assert changed.calls(STORE, PUT_OPTIONS) == 1
-    others = {o.sku: o.stock for p in pair.sandbox.world.products if p.sku == PARENT
-              for o in p.variants if o.sku != VARIANT}
+    others = {
+        o.sku: o.stock
+        for p in pair.sandbox.world.products
+        if p.sku == PARENT
+        for o in p.variants
+        if o.sku != VARIANT
+    }
     assert {k: v for k, v in scenario["variant_stock"].items() if k != VARIANT} == others
 
 
@@ -232,7 +250,7 @@ def test_locations_without_a_per_location_source_are_refused(
 
     class Settings:
         safety_stock = None
-        stock_locations = ["EAST"]
+        stock_locations: ClassVar[list[str]] = ["EAST"]
         stock_source = None
 
     class Client:

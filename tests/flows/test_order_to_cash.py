@@ -20,6 +20,7 @@ from tests.conftest import Pair
 def watermark_stream(source: str, target: str) -> str:
     return ORDER_TO_CASH.stream(source, target)
 
+
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 START = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -181,13 +182,16 @@ def test_replay_redoes_only_the_failed_records(pair: Pair) -> None:
     assert salesforce.count() - calls <= 10
     for d in letters:
         assert state.get_dead_letter(d.id).status is DeadLetterStatus.RESOLVED
-    assert len(state.list_dead_letters(status=DeadLetterStatus.OPEN)) == len(
-        pair.sandbox.world.defective()
-    ) - 2
+    assert (
+        len(state.list_dead_letters(status=DeadLetterStatus.OPEN))
+        == len(pair.sandbox.world.defective()) - 2
+    )
 
 
 def test_unknown_source_or_target_is_a_clear_error(pair: Pair) -> None:
-    with pytest.raises(ValueError, match="unknown system 'netsuite'; known: salesforce, shift4shop"):
+    with pytest.raises(
+        ValueError, match="unknown system 'netsuite'; known: salesforce, shift4shop"
+    ):
         order_to_cash(target="netsuite")
     with pytest.raises(ValueError, match="salesforce is not a source of orders"):
         order_to_cash(source="salesforce", target="shift4shop")

@@ -60,8 +60,9 @@ class Loader:
     def __init__(self, env: dict[str, Any], **overrides: Any) -> None:
         settings = load_settings(SalesforceSettings, **{**env["settings"], **overrides})
         self.state = env["state"]
-        self.target = OrderTarget(Context(self.state, "shift4shop", "order-to-cash"),
-                                  Session(SalesforceClient(settings)))
+        self.target = OrderTarget(
+            Context(self.state, "shift4shop", "order-to-cash"), Session(SalesforceClient(settings))
+        )
         self.plan = engine.Plan(ORDER_TO_CASH, "shift4shop", "salesforce", "ids")
 
     def load_orders(self, orders: list[Order]) -> Report:
@@ -276,9 +277,18 @@ def test_a_lost_answer_to_an_applied_item_create_is_not_a_dead_letter(
     from connectors.salesforce import writer
     from connectors.salesforce.models import SaveResult
 
-    lost = SaveResult.model_validate({"success": False, "errors": [
-        {"statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "message": "Unable to create/update "
-         "fields: PricebookEntryId", "fields": ["PricebookEntryId"]}]})
+    lost = SaveResult.model_validate(
+        {
+            "success": False,
+            "errors": [
+                {
+                    "statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "message": "Unable to create/update fields: PricebookEntryId",
+                    "fields": ["PricebookEntryId"],
+                }
+            ],
+        }
+    )
     real = writer._results
     refused_once: set[Any] = set()
 
@@ -308,8 +318,13 @@ def test_an_order_whose_item_is_refused_is_not_left_activated(
     from connectors.salesforce.models import SaveResult
 
     refused = SaveResult.model_validate(
-        {"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                                       "message": "no such thing"}]})
+        {
+            "success": False,
+            "errors": [
+                {"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no such thing"}
+            ],
+        }
+    )
     real = writer._results
 
     def refuse_items(response: Any, writes: list[Any]) -> dict[Any, SaveResult]:
@@ -331,7 +346,11 @@ def test_a_customer_changed_on_two_orders_of_one_batch_is_written_once(
     t.load_orders([order(1, city="Austin", at=T0)])
     emulator = env["sandbox"].emulator("salesforce")
     before = emulator.count("POST /services/data/v{version}/composite")
-    t.load_orders([order(2, city="Denver", at=T0 + dt.timedelta(days=1)),
-                   order(3, city="Boston", at=T0 + dt.timedelta(days=2))])
+    t.load_orders(
+        [
+            order(2, city="Denver", at=T0 + dt.timedelta(days=1)),
+            order(3, city="Boston", at=T0 + dt.timedelta(days=2)),
+        ]
+    )
     assert account_of(env, "ada@example.com")["BillingCity"] == "Boston"
     assert emulator.count("POST /services/data/v{version}/composite") - before == 1

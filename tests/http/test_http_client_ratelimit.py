@@ -183,7 +183,10 @@ def test_max_per_second_spaces_request_starts(make_client, fake_time) -> None:
 def test_stop_below_share_raises_quota_exhausted_before_sending(make_client) -> None:
     script = Script(resp(200, headers={"Sforce-Limit-Info": "api-usage=12500/15000"}))
     client = make_client(
-        script, quota_reader=SforceLimitInfo(), error_table=SF_TABLE, rate_limit=RateLimitPolicy(stop_below_share=0.2)
+        script,
+        quota_reader=SforceLimitInfo(),
+        error_table=SF_TABLE,
+        rate_limit=RateLimitPolicy(stop_below_share=0.2),
     )
     client.request("GET", "/a")  # 2500/15000 left = 16.7% < 20%: the next one must not go out
 

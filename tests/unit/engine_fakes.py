@@ -22,13 +22,21 @@ NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 def order_row(oid: str, status: str = "processing", **changes: Any) -> dict[str, Any]:
     """A raw order as the fake source holds it (already in canonical shape)."""
     row: dict[str, Any] = {
-        "ref": {"system": "shift4shop", "entity": "order", "id": oid}, "number": oid,
-        "status": status, "currency": "USD",
+        "ref": {"system": "shift4shop", "entity": "order", "id": oid},
+        "number": oid,
+        "status": status,
+        "currency": "USD",
         "customer": {"ref": {"system": "shift4shop", "entity": "customer", "id": "26"}},
-        "placed_at": NOW - dt.timedelta(days=1), "updated_at": NOW - dt.timedelta(hours=1),
-        "lines": [{"ref": {"system": "shift4shop", "entity": "order_line", "id": f"{oid}-1"},
-                   "sku": "SB-CAP-048", "quantity": "1",
-                   "unit_price": {"amount": Decimal("16.00"), "currency": "USD"}}],
+        "placed_at": NOW - dt.timedelta(days=1),
+        "updated_at": NOW - dt.timedelta(hours=1),
+        "lines": [
+            {
+                "ref": {"system": "shift4shop", "entity": "order_line", "id": f"{oid}-1"},
+                "sku": "SB-CAP-048",
+                "quantity": "1",
+                "unit_price": {"amount": Decimal("16.00"), "currency": "USD"},
+            }
+        ],
         "total": {"amount": Decimal("16.00"), "currency": "USD"},
     }
     row.update(changes)
@@ -65,8 +73,10 @@ class FakeSource:
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
         self.calls.append(("ids", tuple(ids), cursor))
         by_id = {self.external_id(r): r for r in self.rows}
-        return Page([by_id[i] for i in ids if i in by_id],
-                    not_found(self.system, self.entity, [i for i in ids if i not in by_id]))
+        return Page(
+            [by_id[i] for i in ids if i in by_id],
+            not_found(self.system, self.entity, [i for i in ids if i not in by_id]),
+        )
 
     def decode(self, raw: Any) -> Order:
         data = raw.data if isinstance(raw, RawOrder) else raw
@@ -89,8 +99,12 @@ class FakeTarget:
     system = "salesforce"
     binding_entity = "Order"
 
-    def __init__(self, entity: Entity = Entity.ORDER, refuse: dict[str, str] | None = None,
-                 unmappable: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        entity: Entity = Entity.ORDER,
+        refuse: dict[str, str] | None = None,
+        unmappable: Sequence[str] = (),
+    ) -> None:
         self.entity = entity
         self.refuse = refuse or {}
         self.unmappable = set(unmappable)

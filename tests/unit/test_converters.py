@@ -25,11 +25,14 @@ from transforms.mapping import FieldMapping, MappingError, apply
 NY = {"timezone": "America/New_York"}
 
 
-def pay(kind: str, amount: str, status: str = "succeeded", reference: str | None = None
-        ) -> Payment:
-    return Payment(ref=ExternalRef(system="shift4shop", entity="payment", id=f"{kind}{amount}"),
-                   amount=Money(amount=Decimal(amount), currency="USD"), kind=kind,
-                   status=status, reference=reference)
+def pay(kind: str, amount: str, status: str = "succeeded", reference: str | None = None) -> Payment:
+    return Payment(
+        ref=ExternalRef(system="shift4shop", entity="payment", id=f"{kind}{amount}"),
+        amount=Money(amount=Decimal(amount), currency="USD"),
+        kind=kind,
+        status=status,
+        reference=reference,
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,10 +56,14 @@ def test_number_gives_a_rounded_decimal(arg: str | None, value: Any, expected: s
 def test_number_refuses_a_float_and_the_mapping_names_the_field() -> None:
     with pytest.raises(ValueError, match=r"19\.99 is a float"):
         convert("number", 19.99, {})
-    m = FieldMapping.model_validate({"name": "shop/product", "system": "shop",
-                                     "object": "Product",
-                                     "fields": {"Price": {"from": "price",
-                                                          "convert": ["number:2"]}}})
+    m = FieldMapping.model_validate(
+        {
+            "name": "shop/product",
+            "system": "shop",
+            "object": "Product",
+            "fields": {"Price": {"from": "price", "convert": ["number:2"]}},
+        }
+    )
     with pytest.raises(MappingError) as err:
         apply(m, {"price": 19.99})
     assert err.value.field == "Price"
@@ -72,9 +79,14 @@ def test_decimal_keeps_what_came_exactly() -> None:
 
 
 def test_payment_converters_sum_exactly() -> None:
-    payments = (pay("authorization", "50.00"), pay("capture", "50.00"), pay("sale", "0.10"),
-                pay("sale", "0.20", reference="R-2"), pay("refund", "10.05", reference="R-3"),
-                pay("sale", "99.00", status="failed", reference="R-4"))
+    payments = (
+        pay("authorization", "50.00"),
+        pay("capture", "50.00"),
+        pay("sale", "0.10"),
+        pay("sale", "0.20", reference="R-2"),
+        pay("refund", "10.05", reference="R-3"),
+        pay("sale", "99.00", status="failed", reference="R-4"),
+    )
     paid = convert("paid", payments, {})
     assert (type(paid), paid) == (Decimal, Decimal("40.25"))
     assert convert("payment_state", payments, {}) == "partially_refunded"
@@ -89,12 +101,26 @@ def test_payment_converters_sum_exactly() -> None:
 def test_no_converter_answers_a_float() -> None:
     moment = dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC)
     samples: dict[str, Any] = {
-        "us_date": moment, "negate": 1, "str": Decimal("1.10"), "strip": " a ", "upper": "a",
-        "lower": "A", "truncate": "abc", "number": Decimal("1.005"), "local_date": moment,
-        "iso_datetime": moment, "street": Address(line1="1 Main St"), "decimal": 1.25,
-        "date_utc": "2026-11-01", "datetime": "2026-11-01T10:00:00.000+0000",
-        "line": "a\nb", "html_text": "<b>x</b>", "paid": (pay("sale", "1.10"),),
-        "payment_state": (), "last_reference": (), "join": ["a", "b"],
+        "us_date": moment,
+        "negate": 1,
+        "str": Decimal("1.10"),
+        "strip": " a ",
+        "upper": "a",
+        "lower": "A",
+        "truncate": "abc",
+        "number": Decimal("1.005"),
+        "local_date": moment,
+        "iso_datetime": moment,
+        "street": Address(line1="1 Main St"),
+        "decimal": 1.25,
+        "date_utc": "2026-11-01",
+        "datetime": "2026-11-01T10:00:00.000+0000",
+        "line": "a\nb",
+        "html_text": "<b>x</b>",
+        "paid": (pay("sale", "1.10"),),
+        "payment_state": (),
+        "last_reference": (),
+        "join": ["a", "b"],
     }
     assert set(samples) == set(CONVERTERS)  # a new converter gets a sample here
     for name, value in samples.items():
@@ -134,9 +160,15 @@ def test_dates_times_and_text() -> None:
     ("build", "field"),
     [
         (lambda: Money(amount=1.5, currency="USD"), "amount"),
-        (lambda: OrderLine(ref=ExternalRef(system="shift4shop", entity="order_line", id="1"),
-                           sku="A", quantity=2.0,
-                           unit_price=Money(amount=Decimal(1), currency="USD")), "quantity"),
+        (
+            lambda: OrderLine(
+                ref=ExternalRef(system="shift4shop", entity="order_line", id="1"),
+                sku="A",
+                quantity=2.0,
+                unit_price=Money(amount=Decimal(1), currency="USD"),
+            ),
+            "quantity",
+        ),
     ],
 )
 def test_floats_into_money_and_quantities_are_refused(build: Any, field: str) -> None:
@@ -148,14 +180,23 @@ def test_floats_into_money_and_quantities_are_refused(build: Any, field: str) ->
 
 
 def test_a_float_deep_in_an_order_is_named_by_its_path() -> None:
-    line = {"ref": {"system": "shift4shop", "entity": "order_line", "id": "1"}, "sku": "A",
-            "quantity": "1", "unit_price": {"amount": 16.1, "currency": "USD"}}
-    data = {"ref": {"system": "shift4shop", "entity": "order", "id": "9"}, "number": "9",
-            "status": "processing", "currency": "USD",
-            "customer": {"ref": {"system": "shift4shop", "entity": "customer", "id": "1"}},
-            "placed_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-            "updated_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-            "lines": [line], "total": {"amount": "16.10", "currency": "USD"}}
+    line = {
+        "ref": {"system": "shift4shop", "entity": "order_line", "id": "1"},
+        "sku": "A",
+        "quantity": "1",
+        "unit_price": {"amount": 16.1, "currency": "USD"},
+    }
+    data = {
+        "ref": {"system": "shift4shop", "entity": "order", "id": "9"},
+        "number": "9",
+        "status": "processing",
+        "currency": "USD",
+        "customer": {"ref": {"system": "shift4shop", "entity": "customer", "id": "1"}},
+        "placed_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        "updated_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        "lines": [line],
+        "total": {"amount": "16.10", "currency": "USD"},
+    }
     with pytest.raises(ValidationError) as err:
         Order.model_validate(data)
     message = describe_validation_error(err.value, "shift4shop:order:9")

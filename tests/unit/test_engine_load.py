@@ -32,8 +32,15 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStor
 
 
 def o2c_plan(state: StateStore) -> engine.Plan:
-    return engine.make_plan(ORDER_TO_CASH, state, settings(), source="shift4shop",
-                            target="salesforce", ids=["x"], now=NOW)
+    return engine.make_plan(
+        ORDER_TO_CASH,
+        state,
+        settings(),
+        source="shift4shop",
+        target="salesforce",
+        ids=["x"],
+        now=NOW,
+    )
 
 
 def bind(state: StateStore, oid: str, target_id: str, payload_hash: str | None) -> None:
@@ -41,11 +48,17 @@ def bind(state: StateStore, oid: str, target_id: str, payload_hash: str | None) 
 
 
 def test_prepare_skips_unchanged_records_and_refuses_before_any_write(state: StateStore) -> None:
-    target = FakeTarget(refuse={"1004": "lines.0.sku 'SB-X' has no PricebookEntry"},
-                        unmappable=["1005"])
+    target = FakeTarget(
+        refuse={"1004": "lines.0.sku 'SB-X' has no PricebookEntry"}, unmappable=["1005"]
+    )
     same, changed, new, refused, unmappable, crm = (
-        order("1001"), order("1002"), order("1003"), order("1004"), order("1005"),
-        order("1006"))
+        order("1001"),
+        order("1002"),
+        order("1003"),
+        order("1004"),
+        order("1005"),
+        order("1006"),
+    )
     bind(state, "1001", "801-A", content_hash(same))
     bind(state, "1002", "801-B", "an older hash")
     bind(state, "1006", "801-F", None)  # bound without a hash: never "unchanged"
@@ -53,8 +66,11 @@ def test_prepare_skips_unchanged_records_and_refuses_before_any_write(state: Sta
     items, done = engine.prepare(target, state, [same, changed, new, refused, unmappable, crm])
 
     assert target.loaded == []  # prepare writes nothing
-    assert [(i.ref.id, i.creating) for i in items] == [("1002", False), ("1003", True),
-                                                       ("1006", False)]
+    assert [(i.ref.id, i.creating) for i in items] == [
+        ("1002", False),
+        ("1003", True),
+        ("1006", False),
+    ]
     assert items[0].binding is not None
     assert items[0].binding.target_id == "801-B"
     assert all(i.payload_hash == content_hash(i.record) for i in items)
@@ -76,8 +92,14 @@ def test_record_writes_a_batch_in_one_transaction(
     state: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for oid in ("1001", "1003", "1009"):
-        state.add_dead_letter(flow=FLOW, system="shift4shop", entity="order", external_id=oid,
-                              error_class="RecordError", message="earlier")
+        state.add_dead_letter(
+            flow=FLOW,
+            system="shift4shop",
+            entity="order",
+            external_id=oid,
+            error_class="RecordError",
+            message="earlier",
+        )
     batches: list[BatchRecord] = []
     real = state.record_batch
     monkeypatch.setattr(state, "record_batch", lambda b: batches.append(b) or real(b))
@@ -86,23 +108,34 @@ def test_record_writes_a_batch_in_one_transaction(
     part = BindRequest("shift4shop", "order_line", "1001-1", "salesforce", "OrderItem", "802-1")
     result = target.load(items)
     result.outcomes[0] = dataclasses.replace(result.outcomes[0], binds=(part,))
-    result.binds.append(BindRequest("shift4shop", "customer", "26", "salesforce", "Contact",
-                                    "003-26", "h-26"))
-    refused = failed(ExternalRef(system="shift4shop", entity="order", id="1009"), "RecordError",
-                     "Salesforce refused the Order")
-    unchanged = Outcome(ExternalRef(system="shift4shop", entity="order", id="1003"),
-                        Status.UNCHANGED, "801-1003", "h")
-    unreadable = Failure("shift4shop", "order", "1010", "DecodeError",
-                         "shift4shop:order:1010: number: empty")
+    result.binds.append(
+        BindRequest("shift4shop", "customer", "26", "salesforce", "Contact", "003-26", "h-26")
+    )
+    refused = failed(
+        ExternalRef(system="shift4shop", entity="order", id="1009"),
+        "RecordError",
+        "Salesforce refused the Order",
+    )
+    unchanged = Outcome(
+        ExternalRef(system="shift4shop", entity="order", id="1003"),
+        Status.UNCHANGED,
+        "801-1003",
+        "h",
+    )
+    unreadable = Failure(
+        "shift4shop", "order", "1010", "DecodeError", "shift4shop:order:1010: number: empty"
+    )
 
-    report = engine.record(state, o2c_plan(state), target, result, [*done, refused, unchanged],
-                           [unreadable], "run-7")
+    report = engine.record(
+        state, o2c_plan(state), target, result, [*done, refused, unchanged], [unreadable], "run-7"
+    )
 
     assert len(batches) == 1
     assert report.counts == {"created": 2, "failed": 1, "unchanged": 1}
     assert [f.external_id for f in report.failures] == ["1010", "1009"]
-    found = state.lookup_many("shift4shop", "order", ["1001", "1002", "1003"], "salesforce",
-                              "Order")
+    found = state.lookup_many(
+        "shift4shop", "order", ["1001", "1002", "1003"], "salesforce", "Order"
+    )
     assert {k: b.target_id for k, b in found.items()} == {"1001": "801-1001", "1002": "801-1002"}
     assert found["1001"].payload_hash == items[0].payload_hash
     assert state.lookup("shift4shop", "order_line", "1001-1", "salesforce", "OrderItem")
@@ -121,8 +154,10 @@ class EchoCodec:
     def decode_written(self, payload: dict[str, Any], target_id: str) -> Customer | None:
         if "Email" not in payload:
             return None
-        return Customer(ref=ExternalRef(system="salesforce", entity="customer", id=target_id),
-                        email=payload["Email"])
+        return Customer(
+            ref=ExternalRef(system="salesforce", entity="customer", id=target_id),
+            email=payload["Email"],
+        )
 
 
 class EchoHasher:
@@ -133,21 +168,24 @@ class EchoHasher:
 
 
 def customer(cid: str) -> Customer:
-    return Customer(ref=ExternalRef(system="shift4shop", entity="customer", id=cid),
-                    email=f"c{cid}@example.com")
+    return Customer(
+        ref=ExternalRef(system="shift4shop", entity="customer", id=cid), email=f"c{cid}@example.com"
+    )
 
 
 @pytest.fixture
 def echo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_echo_pair", lambda target, source, entity: (EchoCodec(),
-                                                                              EchoHasher()))
+    monkeypatch.setattr(
+        engine, "_echo_pair", lambda target, source, entity: (EchoCodec(), EchoHasher())
+    )
 
 
 def test_echo_guards_never_replace_a_foreign_or_owned_binding(
     state: StateStore, echo: None
 ) -> None:
-    p = engine.make_plan(CUSTOMERS, state, settings(), source="shift4shop", target="salesforce",
-                         ids=["1"], now=NOW)
+    p = engine.make_plan(
+        CUSTOMERS, state, settings(), source="shift4shop", target="salesforce", ids=["1"], now=NOW
+    )
     target = FakeTarget(Entity.CUSTOMER)
     items, _ = engine.prepare(target, state, [customer(str(n)) for n in range(1, 7)])
     outcomes = [written(i, f"003-{i.ref.id}", {"Email": i.record.email}) for i in items]
@@ -161,12 +199,15 @@ def test_echo_guards_never_replace_a_foreign_or_owned_binding(
     guards = engine.echo_guards(state, p, outcomes)
 
     assert guards == [
-        BindRequest("salesforce", "customer", "003-1", "shift4shop", "Customer", "1",
-                    "echo:c1@example.com"),
-        BindRequest("salesforce", "customer", "003-4", "shift4shop", "Customer", "4",
-                    "echo:c4@example.com"),
-        BindRequest("salesforce", "customer", "003-6", "shift4shop", "Customer", "6",
-                    "echo:c6@example.com"),
+        BindRequest(
+            "salesforce", "customer", "003-1", "shift4shop", "Customer", "1", "echo:c1@example.com"
+        ),
+        BindRequest(
+            "salesforce", "customer", "003-4", "shift4shop", "Customer", "4", "echo:c4@example.com"
+        ),
+        BindRequest(
+            "salesforce", "customer", "003-6", "shift4shop", "Customer", "6", "echo:c6@example.com"
+        ),
     ]
     assert all(g.payload_hash is not None for g in guards)
     engine.record(state, p, target, LoadResult(outcomes), [], [], "run-1")
@@ -184,8 +225,9 @@ def test_echo_guards_never_replace_a_foreign_or_owned_binding(
 def test_only_written_records_of_an_echoing_use_case_get_guards(
     state: StateStore, echo: None
 ) -> None:
-    p = engine.make_plan(CUSTOMERS, state, settings(), source="shift4shop", target="salesforce",
-                         ids=["1"], now=NOW)
+    p = engine.make_plan(
+        CUSTOMERS, state, settings(), source="shift4shop", target="salesforce", ids=["1"], now=NOW
+    )
     c = customer("1")
     unchanged = Outcome(c.ref, Status.UNCHANGED, "003-1", "h", written={"Email": c.email})
     refused = failed(c.ref, "RecordError", "no")
@@ -193,8 +235,14 @@ def test_only_written_records_of_an_echoing_use_case_get_guards(
     o2c = o2c_plan(state)
     assert o2c.use_case.echo is Entity.FULFILLMENT
     quiet = engine.make_plan(
-        UseCase("quiet", Entity.CUSTOMER, CUSTOMERS.direction, "no echo"), state,
-        settings(), source="shift4shop", target="salesforce", ids=["1"], now=NOW)
+        UseCase("quiet", Entity.CUSTOMER, CUSTOMERS.direction, "no echo"),
+        state,
+        settings(),
+        source="shift4shop",
+        target="salesforce",
+        ids=["1"],
+        now=NOW,
+    )
     target = FakeTarget(Entity.CUSTOMER)
     items, _ = engine.prepare(target, state, [c])
     assert engine.echo_guards(state, quiet, [written(items[0], "003-1", {"Email": c.email})]) == []
@@ -211,17 +259,29 @@ def test_the_summary_adds_batches_and_redacts_reasons() -> None:
     summary = engine.RunSummary("order-to-cash", "shift4shop", "salesforce", "window", None, None)
     report = engine.BatchReport(
         counts={"created": 2, "unchanged": 3},
-        failures=[Failure("shift4shop", "order", "7", "RecordError",
-                          "shift4shop:order:7: jane.doe@example.com matches 2 Contacts")],
-        dead_letter_ids=[41], counters={"contacts_matched": 1},
+        failures=[
+            Failure(
+                "shift4shop",
+                "order",
+                "7",
+                "RecordError",
+                "shift4shop:order:7: jane.doe@example.com matches 2 Contacts",
+            )
+        ],
+        dead_letter_ids=[41],
+        counters={"contacts_matched": 1},
     )
     summary.add(report)
     summary.add(engine.BatchReport(counts={"updated": 1}, counters={"contacts_matched": 2}))
     assert (summary.batches, summary.created, summary.updated, summary.unchanged) == (2, 2, 1, 3)
     assert summary.dead_lettered == 1
-    assert summary.dead_letters == [{"id": 41, "record": "shift4shop:order:7",
-                                     "error": "RecordError",
-                                     "reason": "shift4shop:order:7: j***@example.com matches "
-                                               "2 Contacts"}]
+    assert summary.dead_letters == [
+        {
+            "id": 41,
+            "record": "shift4shop:order:7",
+            "error": "RecordError",
+            "reason": "shift4shop:order:7: j***@example.com matches 2 Contacts",
+        }
+    ]
     assert summary.counters == {"contacts_matched": 3}
     assert summary.as_dict()["created"] == 2

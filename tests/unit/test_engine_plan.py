@@ -37,8 +37,11 @@ def plan(state: StateStore, **options: Any) -> engine.Plan:
 
 def test_incremental_runs_read_from_the_watermark_minus_the_overlap(state: StateStore) -> None:
     first = plan(state)
-    assert (first.mode, first.since, first.until) == ("incremental", NOW - dt.timedelta(days=7),
-                                                     NOW)
+    assert (first.mode, first.since, first.until) == (
+        "incremental",
+        NOW - dt.timedelta(days=7),
+        NOW,
+    )
     assert first.window is not None
     assert first.window.stream == STREAM == first.stream
     assert state.get_watermark(STREAM) is None  # planning commits nothing
@@ -60,7 +63,11 @@ def test_a_window_is_read_in_utc_and_leaves_the_watermark_alone(state: StateStor
     start = dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
     p = plan(state, window_start=start)
     assert (p.mode, p.since, p.until, p.window) == (
-        "window", dt.datetime(2026, 11, 1, 4, 0, tzinfo=dt.UTC), NOW, None)
+        "window",
+        dt.datetime(2026, 11, 1, 4, 0, tzinfo=dt.UTC),
+        NOW,
+        None,
+    )
     closed = plan(state, window_start=start, window_end=start + dt.timedelta(days=2))
     assert closed.until == dt.datetime(2026, 11, 3, 4, 0, tzinfo=dt.UTC)
     assert closed.describe() == "2026-11-01 04:00–2026-11-03 04:00 UTC"
@@ -70,14 +77,28 @@ def test_a_window_is_read_in_utc_and_leaves_the_watermark_alone(state: StateStor
     ("options", "message"),
     [
         ({"window_start": dt.datetime(2026, 11, 1)}, "window_start needs a time zone"),
-        ({"window_start": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-          "window_end": dt.datetime(2026, 11, 2)}, "window_end needs a time zone"),
-        ({"window_end": dt.datetime(2026, 11, 2, tzinfo=dt.UTC)},
-         "window_end needs window_start"),
-        ({"window_start": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
-          "window_end": dt.datetime(2026, 11, 1, tzinfo=dt.UTC)}, "is not after"),
-        ({"window_start": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
-          "window_end": dt.datetime(2026, 11, 2, tzinfo=dt.UTC)}, "is not after"),
+        (
+            {
+                "window_start": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+                "window_end": dt.datetime(2026, 11, 2),
+            },
+            "window_end needs a time zone",
+        ),
+        ({"window_end": dt.datetime(2026, 11, 2, tzinfo=dt.UTC)}, "window_end needs window_start"),
+        (
+            {
+                "window_start": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                "window_end": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+            },
+            "is not after",
+        ),
+        (
+            {
+                "window_start": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                "window_end": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+            },
+            "is not after",
+        ),
     ],
 )
 def test_bad_windows_are_refused(state: StateStore, options: dict[str, Any], message: str) -> None:
@@ -98,8 +119,15 @@ def test_inbox_runs_claim_their_own_routes(state: StateStore) -> None:
         state.add_event("shift4shop", key, "order", rid, None, routes)
     state.add_event("shift4shop", "c-1", "customer", "26", None, [("customers", "salesforce")])
 
-    p = engine.make_plan(ORDER_TO_CASH, state, settings(inbox_claim_limit=3), **PAIR,
-                         from_inbox=True, claimer="run-1", now=NOW)
+    p = engine.make_plan(
+        ORDER_TO_CASH,
+        state,
+        settings(inbox_claim_limit=3),
+        **PAIR,
+        from_inbox=True,
+        claimer="run-1",
+        now=NOW,
+    )
 
     assert (p.mode, p.ids, len(p.route_ids)) == ("inbox", ["1001", "1002"], 3)
     counts = state.inbox_counts()
@@ -109,8 +137,9 @@ def test_inbox_runs_claim_their_own_routes(state: StateStore) -> None:
     rest = plan(state, from_inbox=True, claimer="run-2")
     # The event without a record is claimed too (the run completes it), but reads nothing.
     assert (rest.ids, len(rest.route_ids), rest.describe()) == ([], 1, "nothing to read")
-    customers = engine.make_plan(CUSTOMERS, state, settings(), **PAIR, from_inbox=True,
-                                 claimer="run-3", now=NOW)
+    customers = engine.make_plan(
+        CUSTOMERS, state, settings(), **PAIR, from_inbox=True, claimer="run-3", now=NOW
+    )
     assert (customers.ids, len(customers.route_ids)) == (["26"], 1)
     assert state.inbox_counts()["pending"] == 0
 
@@ -119,13 +148,16 @@ def test_decode_turns_bad_rows_into_failures_naming_the_record() -> None:
     source = FakeSource([])
     lost = Failure("shift4shop", "order", "404", "NotFoundError", "shift4shop:order:404: not found")
     explained = "shift4shop:order:1004: lines.0.sku is Shift4Shop OrderItemList[0].ItemID"
-    page = Page([
-        order_row("1001"),
-        order_row("1002", number=""),
-        RawOrder(order_id="1003", data=order_row("1003", currency="XYZ")),
-        order_row("1004", explain=explained),
-        order_row("1005", deleted=True),
-    ], [lost])
+    page = Page(
+        [
+            order_row("1001"),
+            order_row("1002", number=""),
+            RawOrder(order_id="1003", data=order_row("1003", currency="XYZ")),
+            order_row("1004", explain=explained),
+            order_row("1005", deleted=True),
+        ],
+        [lost],
+    )
 
     decoded = engine.decode(source, ORDER_TO_CASH, page)
 
@@ -135,8 +167,10 @@ def test_decode_turns_bad_rows_into_failures_naming_the_record() -> None:
     assert decoded.failures[0] == lost
     by_id = {f.external_id: f for f in decoded.failures[1:]}
     assert set(by_id) == {"1002", "1003", "1004"}
-    assert all((f.system, f.entity, f.error_class) == ("shift4shop", "order", "DecodeError")
-               for f in by_id.values())
+    assert all(
+        (f.system, f.entity, f.error_class) == ("shift4shop", "order", "DecodeError")
+        for f in by_id.values()
+    )
     assert by_id["1002"].message.startswith("shift4shop:order:1002: ")
     assert "number" in by_id["1002"].message
     assert by_id["1002"].payload["number"] == ""
@@ -146,11 +180,10 @@ def test_decode_turns_bad_rows_into_failures_naming_the_record() -> None:
 
 
 @pytest.mark.parametrize("mode", ["incremental", "window", "ids", "inbox"])
-def test_abandoned_checkouts_are_skipped_on_every_read_path(
-    state: StateStore, mode: str
-) -> None:
-    source = FakeSource([order_row("1001"), order_row("1002", "abandoned", source_status="Not "
-                                                      "Completed")])
+def test_abandoned_checkouts_are_skipped_on_every_read_path(state: StateStore, mode: str) -> None:
+    source = FakeSource(
+        [order_row("1001"), order_row("1002", "abandoned", source_status="Not Completed")]
+    )
     options: dict[str, Any] = {
         "incremental": {},
         "window": {"window_start": NOW - dt.timedelta(days=1)},
@@ -159,8 +192,9 @@ def test_abandoned_checkouts_are_skipped_on_every_read_path(
     }[mode]
     if mode == "inbox":
         for rid in ("1001", "1002"):
-            state.add_event("shift4shop", f"d-{rid}", "order", rid, None,
-                            [("order-to-cash", "salesforce")])
+            state.add_event(
+                "shift4shop", f"d-{rid}", "order", rid, None, [("order-to-cash", "salesforce")]
+            )
     p = plan(state, **options)
     assert p.mode == mode
 

@@ -44,8 +44,9 @@ def test_nested_payloads_round_trip_exactly() -> None:
     assert "Café" in text  # not escaped
 
 
-@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"),
-                                   Decimal("sNaN")])
+@pytest.mark.parametrize(
+    "value", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("sNaN")]
+)
 def test_nan_and_infinities_are_refused(value: Decimal) -> None:
     with pytest.raises(ValueError, match="not a JSON number"):
         jsonx.dumps({"amount": value})

@@ -25,11 +25,11 @@ from transforms.mapping import (
 REF = ExternalRef(system="shift4shop", entity="customer", id="26")
 
 
-def mapping(fields: dict[str, Any], tables: dict[str, Any] | None = None,
-            name: str = "t") -> FieldMapping:
+def mapping(
+    fields: dict[str, Any], tables: dict[str, Any] | None = None, name: str = "t"
+) -> FieldMapping:
     return FieldMapping.model_validate(
-        {"name": name, "system": "crm", "object": "Thing", "fields": fields,
-         "tables": tables or {}}
+        {"name": name, "system": "crm", "object": "Thing", "fields": fields, "tables": tables or {}}
     )
 
 
@@ -39,34 +39,50 @@ def test_nest_builds_objects_from_dotted_keys() -> None:
 
 
 def test_dotted_targets_are_written_nested() -> None:
-    m = mapping({
-        "SKUInfo.SKU": {"from": "sku"},
-        "SKUInfo.Price": {"from": "price", "convert": ["number:2"]},
-        "Hide": {"from": "active", "convert": ["negate"]},
-        "SKUInfo.Cost": {"from": "cost"},  # None: left out, the object stays
-    })
-    record = {"sku": "SB-1", "price": Money(amount=Decimal("9.5"), currency="USD"),
-              "active": True, "cost": None}
-    assert apply(m, record) == {"SKUInfo": {"SKU": "SB-1", "Price": Decimal("9.50")},
-                                "Hide": False}
-    assert apply(m, record, nested=False) == {"SKUInfo.SKU": "SB-1",
-                                              "SKUInfo.Price": Decimal("9.50"), "Hide": False}
+    m = mapping(
+        {
+            "SKUInfo.SKU": {"from": "sku"},
+            "SKUInfo.Price": {"from": "price", "convert": ["number:2"]},
+            "Hide": {"from": "active", "convert": ["negate"]},
+            "SKUInfo.Cost": {"from": "cost"},  # None: left out, the object stays
+        }
+    )
+    record = {
+        "sku": "SB-1",
+        "price": Money(amount=Decimal("9.5"), currency="USD"),
+        "active": True,
+        "cost": None,
+    }
+    assert apply(m, record) == {"SKUInfo": {"SKU": "SB-1", "Price": Decimal("9.50")}, "Hide": False}
+    assert apply(m, record, nested=False) == {
+        "SKUInfo.SKU": "SB-1",
+        "SKUInfo.Price": Decimal("9.50"),
+        "Hide": False,
+    }
 
 
 def test_decode_with_turns_a_raw_row_into_canonical_data() -> None:
-    m = mapping({
-        "email": {"from": "Email"},
-        "last_name": {"from": ["LastName", "Email"], "required": True},
-        "billing_address.city": {"from": "MailingCity"},
-        "billing_address.line2": {"from": "MailingStreet", "convert": ["line:2"]},
-        "updated_at": {"from": "SystemModstamp", "convert": ["datetime"]},
-        "customer_group": {"from": "ctx.group"},
-    })
-    row = {"Email": "kira@example.com", "LastName": "Quinto", "MailingCity": "Miami",
-           "MailingStreet": "99 Elm St\nApt 4", "SystemModstamp": "2026-11-20T14:05:09.000+0000"}
+    m = mapping(
+        {
+            "email": {"from": "Email"},
+            "last_name": {"from": ["LastName", "Email"], "required": True},
+            "billing_address.city": {"from": "MailingCity"},
+            "billing_address.line2": {"from": "MailingStreet", "convert": ["line:2"]},
+            "updated_at": {"from": "SystemModstamp", "convert": ["datetime"]},
+            "customer_group": {"from": "ctx.group"},
+        }
+    )
+    row = {
+        "Email": "kira@example.com",
+        "LastName": "Quinto",
+        "MailingCity": "Miami",
+        "MailingStreet": "99 Elm St\nApt 4",
+        "SystemModstamp": "2026-11-20T14:05:09.000+0000",
+    }
     data = decode_with(m, row, {"group": "wholesale"})
     assert data == {
-        "email": "kira@example.com", "last_name": "Quinto",
+        "email": "kira@example.com",
+        "last_name": "Quinto",
         "billing_address": {"city": "Miami", "line2": "Apt 4"},
         "updated_at": dt.datetime(2026, 11, 20, 14, 5, 9, tzinfo=dt.UTC),
         "customer_group": "wholesale",
@@ -85,11 +101,13 @@ def test_symbolic_context_stands_in_for_ids_not_resolved_yet() -> None:
     assert "anything" in ctx
     assert ctx.get("timezone") == "America/New_York"  # settings that shape values are real
     assert ctx.get("contact_id") is None  # given as None: None
-    m = mapping({
-        "AccountId": {"from": "ctx.account_id", "required": True},
-        "BillTo": {"from": "ctx.contact_id"},
-        "Day": {"from": "at", "convert": ["local_date"]},
-    })
+    m = mapping(
+        {
+            "AccountId": {"from": "ctx.account_id", "required": True},
+            "BillTo": {"from": "ctx.contact_id"},
+            "Day": {"from": "at", "convert": ["local_date"]},
+        }
+    )
     late = {"at": dt.datetime(2026, 11, 10, 3, 0, tzinfo=dt.UTC)}
     assert apply(m, late, ctx=ctx) == {"AccountId": "<account_id>", "Day": "2026-11-09"}
 
@@ -118,5 +136,6 @@ def test_fingerprint_is_stable_and_follows_every_part_of_a_mapping() -> None:
     assert first != fingerprint(mapping(base, tables).with_tables({"t": {"y": "3"}}))
     assert first != fingerprint(mapping({**base, "B": {"const": 1}}, tables))  # fields
     two = fingerprint(load_mapping("salesforce/order"), load_mapping("salesforce/order_item"))
-    assert two != fingerprint(load_mapping("salesforce/order_item"),
-                              load_mapping("salesforce/order"))
+    assert two != fingerprint(
+        load_mapping("salesforce/order_item"), load_mapping("salesforce/order")
+    )

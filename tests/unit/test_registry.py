@@ -25,10 +25,16 @@ def test_the_matrix_is_read_from_the_specs() -> None:
 
 
 def test_the_matrix_says_who_plays_what() -> None:
-    rows = {r["system"]: r for r in capability_matrix([Entity.ORDER, Entity.CUSTOMER,
-                                                       Entity.REFUND])}
-    assert rows["shift4shop"] == {"system": "shift4shop", "kind": "store", "order": "source",
-                                  "customer": "source, target", "refund": "-"}
+    rows = {
+        r["system"]: r for r in capability_matrix([Entity.ORDER, Entity.CUSTOMER, Entity.REFUND])
+    }
+    assert rows["shift4shop"] == {
+        "system": "shift4shop",
+        "kind": "store",
+        "order": "source",
+        "customer": "source, target",
+        "refund": "-",
+    }
     assert rows["salesforce"]["kind"] == Kind.BACK_OFFICE.value
     assert rows["salesforce"]["order"] == "target"
 
@@ -83,6 +89,8 @@ def test_a_spec_must_be_the_one_it_is_registered_as(monkeypatch: pytest.MonkeyPa
 def test_pairs_of_a_use_case() -> None:
     assert pairs(Entity.ORDER) == [("shift4shop", "salesforce")]
     assert pairs(Entity.PRODUCT) == [("salesforce", "shift4shop")]
-    assert sorted(pairs(Entity.CUSTOMER)) == [("salesforce", "shift4shop"),
-                                              ("shift4shop", "salesforce")]
+    assert sorted(pairs(Entity.CUSTOMER)) == [
+        ("salesforce", "shift4shop"),
+        ("shift4shop", "salesforce"),
+    ]
     assert pairs(Entity.RETURN) == []

@@ -37,8 +37,8 @@ def test_stream_keys_parse_back() -> None:
 
 
 @pytest.mark.parametrize(
-    "stream", ["nope:a->b", "order-to-cash:a", "order-to-cash", "order-to-cash:->b",
-               "order-to-cash:a->", ""],
+    "stream",
+    ["nope:a->b", "order-to-cash:a", "order-to-cash", "order-to-cash:->b", "order-to-cash:a->", ""],
 )
 def test_a_bad_stream_key_is_refused(stream: str) -> None:
     with pytest.raises(ValueError, match="is not a use-case pair key"):
@@ -59,7 +59,10 @@ def test_settings_come_from_the_use_case_prefix(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("STOREBRIDGE_CUSTOMERS_BATCH_SIZE", "9")
     settings = ORDER_TO_CASH.settings()
     assert (settings.batch_size, settings.overlap_minutes, settings.inbox_claim_limit) == (
-        50, 2.5, 1000)
+        50,
+        2.5,
+        1000,
+    )
     assert CUSTOMERS.settings().batch_size == 9
     assert ORDER_TO_CASH.lookback(settings) == dt.timedelta(days=7)
 
@@ -72,17 +75,27 @@ def test_a_bad_setting_names_the_use_case_variable(monkeypatch: pytest.MonkeyPat
 
 
 def order(status: str, source_status: str | None = None) -> Order:
-    return Order.model_validate({
-        "ref": {"system": "shift4shop", "entity": "order", "id": "1290"}, "number": "1290",
-        "status": status, "source_status": source_status, "currency": "USD",
-        "customer": {"ref": {"system": "shift4shop", "entity": "customer", "id": "1"}},
-        "placed_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-        "updated_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-        "lines": [{"ref": {"system": "shift4shop", "entity": "order_line", "id": "1"},
-                   "sku": "A", "quantity": "1",
-                   "unit_price": {"amount": Decimal("1.00"), "currency": "USD"}}],
-        "total": {"amount": Decimal("1.00"), "currency": "USD"},
-    })
+    return Order.model_validate(
+        {
+            "ref": {"system": "shift4shop", "entity": "order", "id": "1290"},
+            "number": "1290",
+            "status": status,
+            "source_status": source_status,
+            "currency": "USD",
+            "customer": {"ref": {"system": "shift4shop", "entity": "customer", "id": "1"}},
+            "placed_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+            "updated_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+            "lines": [
+                {
+                    "ref": {"system": "shift4shop", "entity": "order_line", "id": "1"},
+                    "sku": "A",
+                    "quantity": "1",
+                    "unit_price": {"amount": Decimal("1.00"), "currency": "USD"},
+                }
+            ],
+            "total": {"amount": Decimal("1.00"), "currency": "USD"},
+        }
+    )
 
 
 def test_abandoned_checkouts_are_not_admitted() -> None:
@@ -90,7 +103,8 @@ def test_abandoned_checkouts_are_not_admitted() -> None:
     reason = placed_orders_only(order("abandoned", "Not Completed"))
     assert reason == "shift4shop:order:1290: abandoned checkout (Not Completed)"
     assert placed_orders_only(order("abandoned")) == (
-        "shift4shop:order:1290: abandoned checkout (not completed)")
+        "shift4shop:order:1290: abandoned checkout (not completed)"
+    )
     assert placed_orders_only(order("processing")) is None
     assert CUSTOMERS.admit(order("abandoned")) is None  # other use cases admit everything
 

@@ -50,8 +50,8 @@ from transforms.canonical.orders import (
     Refund,
     Return,
     ReturnLine,
-    ShippedLine,
     Shipment,
+    ShippedLine,
 )
 from transforms.canonical.parties import Address, Customer
 
@@ -82,8 +82,8 @@ __all__ = [
     "Refund",
     "Return",
     "ReturnLine",
-    "ShippedLine",
     "Shipment",
+    "ShippedLine",
     "StockPosition",
     "SystemSlug",
     "UtcDatetime",

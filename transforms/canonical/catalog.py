@@ -1,4 +1,4 @@
-"""Products with variants and prices per price list; stock per location and what a store may sell."""
+"""Products with variants and price lists; stock per location and what a store may sell."""
 
 from __future__ import annotations
 

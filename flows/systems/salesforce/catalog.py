@@ -22,8 +22,15 @@ from transforms import salesforce as codec
 from transforms.canonical import Entity, Product
 
 SF = "salesforce"
-PRODUCT_FIELDS = ("ProductCode", "Name", "Description", "IsActive", "Variant_Of__c",
-                  "Variant_Option__c", "SystemModstamp")
+PRODUCT_FIELDS = (
+    "ProductCode",
+    "Name",
+    "Description",
+    "IsActive",
+    "Variant_Of__c",
+    "Variant_Option__c",
+    "SystemModstamp",
+)
 
 
 class ProductSource:
@@ -42,10 +49,14 @@ class ProductSource:
             query = soql.changed("Product2", ["ProductCode", "Variant_Of__c"], since, until)
         else:
             book, _ = self.session.lookups.pricebook()
-            query = soql.changed("PricebookEntry", ["Product2.ProductCode",
-                                                    "Product2.Variant_Of__c"], since, until,
-                                 where=f"Pricebook2Id = {soql.quote(book)}")
-        rows, nxt, total = self.session.client.query_page(query, url)
+            query = soql.changed(
+                "PricebookEntry",
+                ["Product2.ProductCode", "Product2.Variant_Of__c"],
+                since,
+                until,
+                where=f"Pricebook2Id = {soql.quote(book)}",
+            )
+        rows, nxt, _ = self.session.client.query_page(query, url)
         codes = [_parent_code(r.get("Product2", r)) for r in rows]
         if nxt:
             next_cursor: Any = (phase, nxt)
@@ -56,8 +67,10 @@ class ProductSource:
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
         rows = self.session.lookups.by_ids("Product2", ["ProductCode", "Variant_Of__c"], ids)
         found = {r["Id"] for r in rows}
-        return Page(self._products([c for r in rows if (c := _parent_code(r))]),
-                    not_found(SF, Entity.PRODUCT, [i for i in ids if i not in found]))
+        return Page(
+            self._products([c for r in rows if (c := _parent_code(r))]),
+            not_found(SF, Entity.PRODUCT, [i for i in ids if i not in found]),
+        )
 
     def _products(self, codes: list[str]) -> list[tuple[Any, list[Any], dict[str, Decimal]]]:
         codes = list(dict.fromkeys(codes))
@@ -72,13 +85,22 @@ class ProductSource:
         all_codes = [p["ProductCode"] for p in parents] + [v["ProductCode"] for v in variants]
         book, _ = lookups.pricebook()
         entries = lookups.by_ids(
-            "PricebookEntry", ["UnitPrice", "Product2.ProductCode"], all_codes,
+            "PricebookEntry",
+            ["UnitPrice", "Product2.ProductCode"],
+            all_codes,
             key=f"Pricebook2Id = {soql.quote(book)} AND Product2.ProductCode",
         )
-        prices = {e["Product2"]["ProductCode"]: Decimal(repr(e["UnitPrice"])) if isinstance(
-            e["UnitPrice"], float) else Decimal(str(e["UnitPrice"])) for e in entries}
-        return [(p, by_parent.get(str(p["ProductCode"]).lower(), []), prices)
-                for p in parents if not p.get("Variant_Of__c")]
+        prices = {
+            e["Product2"]["ProductCode"]: Decimal(repr(e["UnitPrice"]))
+            if isinstance(e["UnitPrice"], float)
+            else Decimal(str(e["UnitPrice"]))
+            for e in entries
+        }
+        return [
+            (p, by_parent.get(str(p["ProductCode"]).lower(), []), prices)
+            for p in parents
+            if not p.get("Variant_Of__c")
+        ]
 
     def decode(self, raw: Any) -> Product:
         product, variants, prices = raw

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from connectors.records import Page
 from connectors.salesforce import soql
@@ -39,8 +39,19 @@ from transforms.mapping import MappingError, Symbolic, apply, fingerprint, load_
 
 SF = "salesforce"
 ACCOUNT, CONTACT = "Account", "Contact"
-CONTACT_FIELDS = ("FirstName", "LastName", "Email", "Phone", "MailingStreet", "MailingCity",
-                  "MailingState", "MailingPostalCode", "MailingCountry", "AccountId", EXT)
+CONTACT_FIELDS = (
+    "FirstName",
+    "LastName",
+    "Email",
+    "Phone",
+    "MailingStreet",
+    "MailingCity",
+    "MailingState",
+    "MailingPostalCode",
+    "MailingCountry",
+    "AccountId",
+    EXT,
+)
 
 
 class CustomerHasher:
@@ -103,9 +114,7 @@ class Customers:
         self._pending: dict[str, dict[str, str]] = defaultdict(dict)  # ext -> object -> id
 
     # --- resolution ---------------------------------------------------------------------------
-    def resolve(self, customers: Sequence[Customer]) -> tuple[
-        dict[str, Resolved], dict[str, str]
-    ]:
+    def resolve(self, customers: Sequence[Customer]) -> tuple[dict[str, Resolved], dict[str, str]]:
         """Where each customer is; a problem (ambiguous match, mapping error) per key that
         cannot be resolved. Writes needed (creates, refreshes) are queued on the session."""
         by_key = {c.ref.id: c for c in customers}
@@ -157,8 +166,10 @@ class Customers:
                 resolved = self.known.get(f"ext:{ext}") or Resolved(ext=ext)
             elif len(hits) > 1:
                 ids = ", ".join(h["Id"] for h in hits)
-                why = (f"customer.email {email!r} matches {len(hits)} Salesforce Contacts "
-                       f"({ids}); merge or fix them in Salesforce, then replay")
+                why = (
+                    f"customer.email {email!r} matches {len(hits)} Salesforce Contacts "
+                    f"({ids}); merge or fix them in Salesforce, then replay"
+                )
                 problems.update({c.ref.id: why for c in group})
                 continue
             elif hits and hits[0].get("AccountId"):
@@ -183,15 +194,24 @@ class Customers:
         rep, data = representative(group), newest(group)
         ext = rep.ref.key
         account = {EXT: ext, **apply(self.hasher.account, data, creating=True)}
-        contact = {EXT: ext, **apply(self.hasher.contact, data, creating=True,
-                                      ctx={"account_id": "x"})}
+        contact = {
+            EXT: ext,
+            **apply(self.hasher.contact, data, creating=True, ctx={"account_id": "x"}),
+        }
         contact.pop("AccountId", None)
         contact["Account"] = {EXT: ext}
         keys = self.session.add(
             [
                 Write((ACCOUNT, ext), ACCOUNT, "upsert", account, EXT, stage=0),
-                Write((CONTACT, ext), CONTACT, "upsert", contact, EXT, stage=1,
-                      after=((ACCOUNT, ext),)),
+                Write(
+                    (CONTACT, ext),
+                    CONTACT,
+                    "upsert",
+                    contact,
+                    EXT,
+                    stage=1,
+                    after=((ACCOUNT, ext),),
+                ),
             ],
             self._on_created,
         )
@@ -202,7 +222,7 @@ class Customers:
         return resolved
 
     def _on_created(self, key: Hashable, result: SaveResult) -> None:
-        sobject, ext = key  # type: ignore[misc]
+        sobject, ext = cast(tuple[str, str], key)
         if not result.success or not result.id:
             self.failed[ext] = f"Salesforce refused the {sobject}: {result.error_text}"
             return
@@ -222,8 +242,9 @@ class Customers:
                 self.known[c.ref.id] = resolved
             del self._pending[ext]
 
-    def _maybe_refresh(self, c: Customer, contact: Binding, where: Resolved,
-                       sharing: Sequence[Customer] = ()) -> None:
+    def _maybe_refresh(
+        self, c: Customer, contact: Binding, where: Resolved, sharing: Sequence[Customer] = ()
+    ) -> None:
         """Update storebridge-created customers with strictly newer data; CRM-owned ones stay.
 
         Several keys (a registered id, a guest e-mail) may share one Contact, each seen on other
@@ -232,20 +253,25 @@ class Customers:
         """
         if contact.payload_hash is None:
             return
-        if c.updated_at is not None and contact.written_at is not None and (
-            c.updated_at <= contact.written_at
+        if (
+            c.updated_at is not None
+            and contact.written_at is not None
+            and (c.updated_at <= contact.written_at)
         ):
             return
         if self.hasher.payload_hash(c) == contact.payload_hash:
             return
         self.update(c, where, sharing)
 
-    def update(self, c: Customer, where: Resolved,
-               sharing: Sequence[Customer] = ()) -> list[Hashable]:
+    def update(
+        self, c: Customer, where: Resolved, sharing: Sequence[Customer] = ()
+    ) -> list[Hashable]:
         """Queue the Account and Contact updates of a bound customer; returns the write keys."""
         account = {"Id": where.account_id, **apply(self.hasher.account, c, creating=False)}
-        contact = {"Id": where.contact_id, **apply(self.hasher.contact, c, creating=False,
-                                                    ctx={"account_id": where.account_id})}
+        contact = {
+            "Id": where.contact_id,
+            **apply(self.hasher.contact, c, creating=False, ctx={"account_id": where.account_id}),
+        }
         tag = c.ref.key
         return self.session.add(
             [
@@ -255,8 +281,14 @@ class Customers:
             lambda key, result: self._on_updated(c, where, key, result, sharing or [c]),
         )
 
-    def _on_updated(self, c: Customer, where: Resolved, key: Hashable, result: SaveResult,
-                    sharing: Sequence[Customer]) -> None:
+    def _on_updated(
+        self,
+        c: Customer,
+        where: Resolved,
+        key: Hashable,
+        result: SaveResult,
+        sharing: Sequence[Customer],
+    ) -> None:
         if not result.success:
             self.failed[c.ref.key] = f"Salesforce refused the customer update: {result.error_text}"
         elif key[0] == CONTACT:  # type: ignore[index]
@@ -265,18 +297,29 @@ class Customers:
             self._bind(sharing, where, self.hasher.payload_hash(c), c.updated_at)
             self.counters["customers_refreshed"] += 1
 
-    def _bind(self, group: Sequence[Customer], where: Resolved, payload_hash: str | None,
-              as_of: dt.datetime | None = None) -> None:
+    def _bind(
+        self,
+        group: Sequence[Customer],
+        where: Resolved,
+        payload_hash: str | None,
+        as_of: dt.datetime | None = None,
+    ) -> None:
         for c in group:
             for obj, target in ((ACCOUNT, where.account_id), (CONTACT, where.contact_id)):
                 if target:
-                    self.binds.append(BindRequest(c.ref.system, "customer", c.ref.id, SF, obj,
-                                                  target, payload_hash, as_of))
+                    self.binds.append(
+                        BindRequest(
+                            c.ref.system, "customer", c.ref.id, SF, obj, target, payload_hash, as_of
+                        )
+                    )
             if payload_hash is None and where.contact_id and not c.is_guest:
                 # A contact the CRM had is linked both ways: its edits may reach the store
                 # customer (the `customers` use case read back), never the other way round.
-                self.binds.append(BindRequest(SF, "customer", where.contact_id, c.ref.system,
-                                              "Customer", c.ref.id, ""))
+                self.binds.append(
+                    BindRequest(
+                        SF, "customer", where.contact_id, c.ref.system, "Customer", c.ref.id, ""
+                    )
+                )
 
     def take_binds(self) -> list[BindRequest]:
         out, self.binds = self.binds, []
@@ -314,14 +357,19 @@ class CustomerTarget:
                 done.append(Outcome(item.ref, Status.UNCHANGED, item.binding.target_id))
             else:
                 owned.append(item)
-        accounts = self.customers.state.lookup_many(
-            owned[0].ref.system, "customer", [i.ref.id for i in owned], SF, ACCOUNT
-        ) if owned else {}
+        accounts = (
+            self.customers.state.lookup_many(
+                owned[0].ref.system, "customer", [i.ref.id for i in owned], SF, ACCOUNT
+            )
+            if owned
+            else {}
+        )
         for item in owned:
             assert item.binding is not None
             account = accounts.get(item.ref.id)
-            self._update(item, Resolved(account.target_id if account else None,
-                                        item.binding.target_id))
+            self._update(
+                item, Resolved(account.target_id if account else None, item.binding.target_id)
+            )
         fresh = [i for i in items if i.binding is None]
         found, problems = self.customers.resolve([i.record for i in fresh]) if fresh else ({}, {})
         for item in fresh:
@@ -342,8 +390,9 @@ class CustomerTarget:
 
     def _track(self, item: Item[Customer], keys: list[Hashable], where: Resolved) -> None:
         job = self.tracker.start(Job(item, target_id=where.contact_id))
-        job.payload = apply(self.hasher.contact, item.record, creating=False,
-                            ctx={"account_id": where.account_id})
+        job.payload = apply(
+            self.hasher.contact, item.record, creating=False, ctx={"account_id": where.account_id}
+        )
         job.extra["echo"] = item.record  # what the Contact now holds, as the other side maps it
         job.on_done = lambda j: self._settle(j, where)
         if not keys:
@@ -355,8 +404,12 @@ class CustomerTarget:
     def _answered(self, key: Hashable, result: SaveResult) -> None:
         job = self.tracker.job_of(key)
         if job is not None and not result.success:
-            self.tracker.fail(job, "RecordError", f"Salesforce refused the {key[0]}: "  # type: ignore[index]
-                              f"{result.error_text}")
+            self.tracker.fail(
+                job,
+                "RecordError",
+                f"Salesforce refused the {key[0]}: "  # type: ignore[index]
+                f"{result.error_text}",
+            )
         self.tracker.answered(key)
 
     def _settle(self, job: Job, where: Resolved) -> None:
@@ -364,8 +417,11 @@ class CustomerTarget:
             return
         final = self.customers.known.get(f"ext:{where.ext}")
         if where.ext in self.customers.failed or final is None or final.contact_id is None:
-            self.tracker.fail(job, "RecordError",
-                              self.customers.failed.get(where.ext, "the Contact was not created"))
+            self.tracker.fail(
+                job,
+                "RecordError",
+                self.customers.failed.get(where.ext, "the Contact was not created"),
+            )
             return
         job.target_id = final.contact_id
 

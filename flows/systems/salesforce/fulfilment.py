@@ -30,8 +30,11 @@ def source_fields(mapping: FieldMapping, prefix: str | None = None) -> list[str]
     """The record fields a decode mapping reads (`prefix`: only rules of targets under it)."""
     out: list[str] = []
     for target, rule in mapping.fields.items():
-        inside = target.startswith(f"{prefix}.") if prefix else "." not in target or not (
-            target.startswith("line."))
+        inside = (
+            target.startswith(f"{prefix}.")
+            if prefix
+            else "." not in target or not (target.startswith("line."))
+        )
         if not inside or rule.source is None:
             continue
         paths = (rule.source,) if isinstance(rule.source, str) else rule.source
@@ -50,8 +53,7 @@ class FulfilmentSource:
         self.store = ctx.peer
         mapping = load_mapping("salesforce/fulfillment_from")
         self.order_fields = [*source_fields(mapping), EXT, "IsDeleted"]
-        self.item_fields = [*source_fields(mapping, "line"), EXT, "OrderId",
-                            "Product2.ProductCode"]
+        self.item_fields = [*source_fields(mapping, "line"), EXT, "OrderId", "Product2.ProductCode"]
 
     def _mine(self) -> str:
         return f"{EXT} LIKE {soql.quote(self.store + ':order:%')}"
@@ -64,23 +66,28 @@ class FulfilmentSource:
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
         rows = self.session.lookups.by_ids("Order", self.order_fields, ids)
         found = {r["Id"] for r in rows}
-        return Page(self._with_items(rows),
-                    not_found(SF, Entity.FULFILLMENT, [i for i in ids if i not in found]))
+        return Page(
+            self._with_items(rows),
+            not_found(SF, Entity.FULFILLMENT, [i for i in ids if i not in found]),
+        )
 
     def _with_items(self, orders: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[Any]]]:
         live = [o["Id"] for o in orders if not o.get("IsDeleted")]
         items: dict[str, list[dict[str, Any]]] = defaultdict(list)
         if live:
-            for row in self.session.lookups.by_ids("OrderItem", self.item_fields, live,
-                                                   key="OrderId"):
+            for row in self.session.lookups.by_ids(
+                "OrderItem", self.item_fields, live, key="OrderId"
+            ):
                 items[row["OrderId"]].append(row)
         return [(o, items.get(o["Id"], [])) for o in orders]
 
     def decode(self, raw: Any) -> Fulfillment:
         order, items = raw
         if order.get("IsDeleted"):
-            raise Tombstone(f"{SF}:fulfillment:{order['Id']}: deleted in Salesforce; the store "
-                            "order is left as it is")
+            raise Tombstone(
+                f"{SF}:fulfillment:{order['Id']}: deleted in Salesforce; the store "
+                "order is left as it is"
+            )
         try:
             return codec.decode_fulfillment(order, items)
         except codec.DecodeError as exc:

@@ -53,8 +53,10 @@ class StockConfig(BaseModel):
 
 
 def stock_config(**overrides: Any) -> StockConfig:
-    data = {**load_table("salesforce/inventory_from"), **{k: v for k, v in overrides.items()
-                                                          if v is not None}}
+    data = {
+        **load_table("salesforce/inventory_from"),
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
     return StockConfig.model_validate(data)
 
 
@@ -64,8 +66,9 @@ class StockSource:
     system = SF
     entity = Entity.INVENTORY
 
-    def __init__(self, ctx: Context, session: Session | None = None,
-                 config: StockConfig | None = None) -> None:
+    def __init__(
+        self, ctx: Context, session: Session | None = None, config: StockConfig | None = None
+    ) -> None:
         self.session = session or Session()
         s = self.session.client.settings
         self.config = config or stock_config(
@@ -87,18 +90,25 @@ class StockSource:
         if c.source == "field":
             query = soql.changed("Product2", ["ProductCode"], since, until)
         else:
-            query = soql.changed(c.level_object, [f"{c.level_product_relationship}.ProductCode"],
-                                 since, until)
+            query = soql.changed(
+                c.level_object, [f"{c.level_product_relationship}.ProductCode"], since, until
+            )
         rows, nxt, total = self.session.client.query_page(query, cursor)
-        codes = [r["ProductCode"] if c.source == "field"
-                 else (r.get(c.level_product_relationship) or {}).get("ProductCode") for r in rows]
+        codes = [
+            r["ProductCode"]
+            if c.source == "field"
+            else (r.get(c.level_product_relationship) or {}).get("ProductCode")
+            for r in rows
+        ]
         return Page(self._positions([x for x in codes if x]), [], nxt, total)
 
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
         rows = self.session.lookups.by_ids("Product2", ["ProductCode"], ids)
         found = {r["Id"] for r in rows}
-        return Page(self._positions([r["ProductCode"] for r in rows if r.get("ProductCode")]),
-                    not_found(SF, Entity.INVENTORY, [i for i in ids if i not in found]))
+        return Page(
+            self._positions([r["ProductCode"] for r in rows if r.get("ProductCode")]),
+            not_found(SF, Entity.INVENTORY, [i for i in ids if i not in found]),
+        )
 
     def _positions(self, codes: list[str]) -> list[tuple[dict[str, Any], list[Any], bool]]:
         """(product row, levels, is a parent of variants) per SKU, read in one or two queries."""
@@ -106,11 +116,16 @@ class StockSource:
         if not codes:
             return []
         c, lookups = self.config, self.session.lookups
-        fields = ["ProductCode"] + ([c.on_hand_field] + ([c.reserved_field] if c.reserved_field
-                                                         else []) if c.source == "field" else [])
+        fields = ["ProductCode"] + (
+            [c.on_hand_field] + ([c.reserved_field] if c.reserved_field else [])
+            if c.source == "field"
+            else []
+        )
         products = lookups.by_ids("Product2", fields, codes, key="ProductCode")
-        parents = {str(r["Variant_Of__c"]).lower() for r in lookups.by_ids(
-            "Product2", ["Variant_Of__c"], codes, key="Variant_Of__c")}
+        parents = {
+            str(r["Variant_Of__c"]).lower()
+            for r in lookups.by_ids("Product2", ["Variant_Of__c"], codes, key="Variant_Of__c")
+        }
         levels: dict[str, list[tuple[str, Any, Any]]] = defaultdict(list)
         if c.source == "object":
             cols = [c.level_product, c.level_location_field, c.level_on_hand_field]
@@ -118,24 +133,38 @@ class StockSource:
             ids = [p["Id"] for p in products]
             for row in lookups.by_ids(c.level_object, cols, ids, key=c.level_product):
                 levels[row[c.level_product]].append(
-                    (str(row[c.level_location_field]), row.get(c.level_on_hand_field),
-                     row.get(c.level_reserved_field) if c.level_reserved_field else 0))
+                    (
+                        str(row[c.level_location_field]),
+                        row.get(c.level_on_hand_field),
+                        row.get(c.level_reserved_field) if c.level_reserved_field else 0,
+                    )
+                )
         else:
             for p in products:
-                levels[p["Id"]].append((c.location, p.get(c.on_hand_field),
-                                        p.get(c.reserved_field) if c.reserved_field else 0))
+                levels[p["Id"]].append(
+                    (
+                        c.location,
+                        p.get(c.on_hand_field),
+                        p.get(c.reserved_field) if c.reserved_field else 0,
+                    )
+                )
         wanted = {loc.lower() for loc in c.locations}
         return [
-            (p, [lv for lv in levels.get(p["Id"], []) if not wanted or lv[0].lower() in wanted],
-             str(p["ProductCode"]).lower() in parents)
+            (
+                p,
+                [lv for lv in levels.get(p["Id"], []) if not wanted or lv[0].lower() in wanted],
+                str(p["ProductCode"]).lower() in parents,
+            )
             for p in products
         ]
 
     def decode(self, raw: Any) -> StockPosition:
         product, levels, is_parent = raw
         if is_parent:
-            raise Tombstone(f"{SF}:inventory:{product['Id']}: {product['ProductCode']} is sold "
-                            "as variants; their stock is synced, not the parent's")
+            raise Tombstone(
+                f"{SF}:inventory:{product['Id']}: {product['ProductCode']} is sold "
+                "as variants; their stock is synced, not the parent's"
+            )
         try:
             return codec.decode_stock(product, levels, safety_stock=self.config.safety_stock)
         except codec.DecodeError as exc:

@@ -23,7 +23,7 @@ already happened answers ENTITY_IS_DELETED and counts as done.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from connectors.salesforce.bulk import composite_cost, cost
 from connectors.salesforce.models import SaveResult
@@ -43,13 +43,24 @@ ALREADY_DELETED = "ENTITY_IS_DELETED"
 # For the cost model of a large load: writes per order of each group (items ~2.5, activations
 # ~0.8, a new customer ~0.35 of an order). A group whose composite calls would cost more than a
 # Bulk 2.0 job goes through Bulk.
-WRITES_PER_ORDER = {(ORDER, 2): 1.0, (ITEM, 4): 2.5, (ORDER, 5): 0.8, ("Account", 0): 0.35,
-                    ("Contact", 1): 0.35}
+WRITES_PER_ORDER = {
+    (ORDER, 2): 1.0,
+    (ITEM, 4): 2.5,
+    (ORDER, 5): 0.8,
+    ("Account", 0): 0.35,
+    ("Contact", 1): 0.35,
+}
 
 
 # What the fulfilment codec reads back from an Order (its echo): kept from the written header.
-ECHO_FIELDS = (EXT, "Fulfillment_Status__c", "Tracking_Number__c", "Carrier__c",
-               "Shipping_Service__c", "Shipped_Date__c")
+ECHO_FIELDS = (
+    EXT,
+    "Fulfillment_Status__c",
+    "Tracking_Number__c",
+    "Carrier__c",
+    "Shipping_Service__c",
+    "Shipped_Date__c",
+)
 
 
 class OrderHasher:
@@ -57,8 +68,12 @@ class OrderHasher:
 
     binding_entity = ORDER
 
-    def __init__(self, status_overrides: dict[str, str] | None = None,
-                 payment_object: bool = False, timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        status_overrides: dict[str, str] | None = None,
+        payment_object: bool = False,
+        timezone: str = "UTC",
+    ) -> None:
         self.timezone = timezone
         self.order = load_mapping("salesforce/order").with_tables(
             {"status": status_overrides or {}}
@@ -72,18 +87,32 @@ class OrderHasher:
         table = self.order.tables["status"]
         value = table.get(order.status.value, table.get("_default"))
         if value is None:
-            raise MappingError("salesforce/order", "Status", "status",
-                               f"{order.status.value!r} has no entry in tables.status")
+            raise MappingError(
+                "salesforce/order",
+                "Status",
+                "status",
+                f"{order.status.value!r} has no entry in tables.status",
+            )
         return str(value)
 
     def payload_hash(self, o: Order) -> str:
         sym = Symbolic(timezone=self.timezone)
-        lines = [(ln.ref.id, ln.sku, apply(self.item, ln, creating=False, ctx=sym))
-                 for ln in o.lines]
-        payments = [apply(self.payment, p, creating=False, ctx=sym) for p in o.payments] if (
-            self.payment_object) else []
-        return digest(self.fingerprint, o.customer.ref.key, apply(self.order, o, creating=False,
-                      ctx=sym), lines, payments, self.status(o))
+        lines = [
+            (ln.ref.id, ln.sku, apply(self.item, ln, creating=False, ctx=sym)) for ln in o.lines
+        ]
+        payments = (
+            [apply(self.payment, p, creating=False, ctx=sym) for p in o.payments]
+            if (self.payment_object)
+            else []
+        )
+        return digest(
+            self.fingerprint,
+            o.customer.ref.key,
+            apply(self.order, o, creating=False, ctx=sym),
+            lines,
+            payments,
+            self.status(o),
+        )
 
 
 class OrderTarget:
@@ -96,8 +125,9 @@ class OrderTarget:
     def __init__(self, ctx: Context, session: Session | None = None) -> None:
         self.session = session or Session()
         settings = self.session.client.settings
-        self.hasher = OrderHasher(settings.order_status_map, settings.payment_object,
-                                  settings.timezone)
+        self.hasher = OrderHasher(
+            settings.order_status_map, settings.payment_object, settings.timezone
+        )
         self.customers = Customers(self.session, ctx.state)
         self.tracker = Tracker()
         self.timezone = settings.timezone
@@ -109,8 +139,10 @@ class OrderTarget:
 
     def validate(self, record: Order) -> str | None:
         if not record.customer.email:
-            return (f"{record.ref.key}: customer.email is empty: Salesforce Contacts are "
-                    "matched and created by e-mail")
+            return (
+                f"{record.ref.key}: customer.email is empty: Salesforce Contacts are "
+                "matched and created by e-mail"
+            )
         try:
             self.hasher.status(record)
         except MappingError as exc:
@@ -141,8 +173,11 @@ class OrderTarget:
         pricebook_id, pricebook_name = self.session.lookups.pricebook()
         ready = []
         for item in items:
-            bad = [f"lines.{n}.sku {ln.sku!r} {unknown[ln.sku]} in price book {pricebook_name!r}"
-                   for n, ln in enumerate(item.record.lines) if ln.sku not in entries]
+            bad = [
+                f"lines.{n}.sku {ln.sku!r} {unknown[ln.sku]} in price book {pricebook_name!r}"
+                for n, ln in enumerate(item.record.lines)
+                if ln.sku not in entries
+            ]
             if bad:
                 done.append(failed(item, "UnknownSkuError", "; ".join(bad)))
             else:
@@ -173,30 +208,66 @@ class OrderTarget:
         self.session.close()
 
     # --- mapping and queueing -----------------------------------------------------------------
-    def _enqueue(self, item: Item[Order], customer: Resolved, entries: dict[str, str],
-                 pricebook_id: str, existing: dict[str, dict[str, Any]]) -> None:
+    def _enqueue(
+        self,
+        item: Item[Order],
+        customer: Resolved,
+        entries: dict[str, str],
+        pricebook_id: str,
+        existing: dict[str, dict[str, Any]],
+    ) -> None:
         order = item.record
         ext = order.ref.key
         sf_id = item.binding.target_id if item.binding is not None else None
-        ctx = {**customer.order_ctx(), "pricebook_id": pricebook_id, "timezone": self.timezone,
-               "description": f"{order.ref.system} order {order.number}"}
+        ctx = {
+            **customer.order_ctx(),
+            "pricebook_id": pricebook_id,
+            "timezone": self.timezone,
+            "description": f"{order.ref.system} order {order.number}",
+        }
         header = {EXT: ext, **apply(self.hasher.order, order, creating=item.creating, ctx=ctx)}
         writes = [Write((ORDER, ext), ORDER, "upsert", header, EXT, stage=2, after=customer.deps)]
         writes += self._items(order, sf_id, entries, existing)
         status = self.hasher.status(order)
         if status != DRAFT:
-            writes.append(Write(("Status", ext), ORDER, "upsert", {EXT: ext, "Status": status},
-                                EXT, stage=5, after=tuple(w.key for w in writes)))
+            writes.append(
+                Write(
+                    ("Status", ext),
+                    ORDER,
+                    "upsert",
+                    {EXT: ext, "Status": status},
+                    EXT,
+                    stage=5,
+                    after=tuple(w.key for w in writes),
+                )
+            )
         if self.hasher.payment_object:
             writes += [
-                Write((PAYMENT, p.ref.key), PAYMENT, "upsert",
-                      {EXT: p.ref.key, **apply(self.hasher.payment, p, creating=item.creating,
-                                               ctx={"order_ref": {EXT: ext}})},
-                      EXT, stage=4, after=((ORDER, ext),))
+                Write(
+                    (PAYMENT, p.ref.key),
+                    PAYMENT,
+                    "upsert",
+                    {
+                        EXT: p.ref.key,
+                        **apply(
+                            self.hasher.payment,
+                            p,
+                            creating=item.creating,
+                            ctx={"order_ref": {EXT: ext}},
+                        ),
+                    },
+                    EXT,
+                    stage=4,
+                    after=((ORDER, ext),),
+                )
                 for p in order.payments
             ]
-        summary = {"ref": order.ref.model_dump(mode="json"), "number": order.number,
-                   "skus": order.skus, "status": order.status.value}
+        summary = {
+            "ref": order.ref.model_dump(mode="json"),
+            "number": order.number,
+            "skus": order.skus,
+            "status": order.status.value,
+        }
         echo = {k: header[k] for k in ECHO_FIELDS if k in header} if item.creating else None
         job = self.tracker.start(Job(slim(item, summary), target_id=sf_id, payload=echo))
         job.extra["customer_ext"] = customer.ext
@@ -209,8 +280,13 @@ class OrderTarget:
         keys = self.session.add(writes, self._answered)
         self.tracker.wait(job, keys)
 
-    def _items(self, order: Order, sf_id: str | None, entries: dict[str, str],
-               existing: dict[str, dict[str, Any]]) -> list[Write]:
+    def _items(
+        self,
+        order: Order,
+        sf_id: str | None,
+        entries: dict[str, str],
+        existing: dict[str, dict[str, Any]],
+    ) -> list[Write]:
         ext = order.ref.key
         writes: list[Write] = []
         wanted = {ln.ref.key for ln in order.lines}
@@ -219,27 +295,50 @@ class OrderTarget:
         for key, row in mine.items():
             line = next((ln for ln in order.lines if ln.ref.key == key), None)
             if line is None or row["PricebookEntryId"] != entries[line.sku]:
-                writes.append(Write(("Delete", row["Id"]), ITEM, "delete", {"Id": row["Id"]},
-                                    stage=3, after=((ORDER, ext),)))
+                writes.append(
+                    Write(
+                        ("Delete", row["Id"]),
+                        ITEM,
+                        "delete",
+                        {"Id": row["Id"]},
+                        stage=3,
+                        after=((ORDER, ext),),
+                    )
+                )
                 replaced.append(("Delete", row["Id"]))
         for line in order.lines:
-            row = mine.get(line.ref.key)
-            if row is not None and row["PricebookEntryId"] == entries[line.sku]:
-                body = {"Id": row["Id"], **apply(self.hasher.item, line, creating=False)}
-                writes.append(Write((ITEM, line.ref.key), ITEM, "update", body, stage=4,
-                                    after=((ORDER, ext),)))
+            found = mine.get(line.ref.key)
+            if found is not None and found["PricebookEntryId"] == entries[line.sku]:
+                body = {"Id": found["Id"], **apply(self.hasher.item, line, creating=False)}
+                writes.append(
+                    Write(
+                        (ITEM, line.ref.key), ITEM, "update", body, stage=4, after=((ORDER, ext),)
+                    )
+                )
                 continue
-            ctx = {"order_id": sf_id, "order_ref": None if sf_id else {EXT: ext},
-                   "pricebook_entry_id": entries[line.sku]}
+            ctx = {
+                "order_id": sf_id,
+                "order_ref": None if sf_id else {EXT: ext},
+                "pricebook_entry_id": entries[line.sku],
+            }
             body = {EXT: line.ref.key, **apply(self.hasher.item, line, ctx=ctx)}
-            writes.append(Write((ITEM, line.ref.key), ITEM, "upsert", body, EXT, stage=4,
-                                after=((ORDER, ext), *replaced)))
+            writes.append(
+                Write(
+                    (ITEM, line.ref.key),
+                    ITEM,
+                    "upsert",
+                    body,
+                    EXT,
+                    stage=4,
+                    after=((ORDER, ext), *replaced),
+                )
+            )
         assert wanted >= {w.key[1] for w in writes if w.key[0] == ITEM}  # type: ignore[index]
         return writes
 
     # --- answers ------------------------------------------------------------------------------
     def _answered(self, key: Hashable, result: SaveResult) -> None:
-        kind, name = key  # type: ignore[misc]
+        kind, name = cast(tuple[str, str], key)
         job = self.tracker.job_of(key)
         if job is None:
             return
@@ -248,25 +347,35 @@ class OrderTarget:
                 job.target_id = result.id
             else:
                 why = self.customers.failed.get(job.extra.get("customer_ext") or "", "")
-                self.tracker.fail(job, "RecordError", f"Salesforce refused the Order: "
-                                  f"{result.error_text}" + (f" ({why})" if why else ""))
+                self.tracker.fail(
+                    job,
+                    "RecordError",
+                    f"Salesforce refused the Order: "
+                    f"{result.error_text}" + (f" ({why})" if why else ""),
+                )
         elif kind == ITEM and not result.success:
             if result.has_code(NOT_UPDATEABLE) and self._retry_item(job, name):
                 pass
             else:
-                self.tracker.fail(job, "RecordError",
-                                  f"Salesforce refused OrderItem {name}: {result.error_text}")
+                self.tracker.fail(
+                    job, "RecordError", f"Salesforce refused OrderItem {name}: {result.error_text}"
+                )
         elif kind == "Reopen" and not result.success:
-            self.tracker.fail(job, "RecordError", f"could not reopen the order to fix an item: "
-                              f"{result.error_text}")
+            self.tracker.fail(
+                job,
+                "RecordError",
+                f"could not reopen the order to fix an item: {result.error_text}",
+            )
         elif kind == "Delete" and not result.success and not result.has_code(ALREADY_DELETED):
-            self.tracker.fail(job, "RecordError",
-                              f"could not delete a replaced OrderItem: {result.error_text}")
+            self.tracker.fail(
+                job, "RecordError", f"could not delete a replaced OrderItem: {result.error_text}"
+            )
         elif kind == "Status":
             self._status_answered(job, name, result)
         elif kind == PAYMENT and not result.success:
-            self.tracker.fail(job, "RecordError", f"Salesforce refused payment {name}: "
-                              f"{result.error_text}")
+            self.tracker.fail(
+                job, "RecordError", f"Salesforce refused payment {name}: {result.error_text}"
+            )
         self.tracker.answered(key)
 
     def _retry_item(self, job: Job, line_key: str) -> bool:
@@ -282,17 +391,34 @@ class OrderTarget:
         writes: list[Write] = []
         activated = status != DRAFT and not self.session.is_pending(("Status", ext))
         if activated and not job.extra.get("reopened"):
-            writes.append(Write(("Reopen", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT},
-                                EXT, stage=3))
+            writes.append(
+                Write(("Reopen", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT, stage=3)
+            )
             job.extra["reopened"] = True
-        item = Write((ITEM, f"{line_key}#again"), ITEM, "upsert", body, EXT, stage=4,
-                     after=(("Reopen", ext),) if job.extra.get("reopened") else ())
+        item = Write(
+            (ITEM, f"{line_key}#again"),
+            ITEM,
+            "upsert",
+            body,
+            EXT,
+            stage=4,
+            after=(("Reopen", ext),) if job.extra.get("reopened") else (),
+        )
         writes.append(item)
         again.append(item.key)
         if status != DRAFT:  # (re)queue the activation after every item being fixed
             key = ("Status", ext) if not activated else ("Status", f"{ext}#again")
-            writes.append(Write(key, ORDER, "upsert", {EXT: ext, "Status": status}, EXT,
-                                stage=5, after=tuple(again)))
+            writes.append(
+                Write(
+                    key,
+                    ORDER,
+                    "upsert",
+                    {EXT: ext, "Status": status},
+                    EXT,
+                    stage=5,
+                    after=tuple(again),
+                )
+            )
         keys = self.session.add(writes, self._answered)
         self.tracker.wait(job, keys)
         return True
@@ -300,13 +426,17 @@ class OrderTarget:
     def _status_answered(self, job: Job, name: str, result: SaveResult) -> None:
         ext = job.item.ref.key
         if not result.success:
-            self.tracker.fail(job, "RecordError", f"could not set the order's status: "
-                              f"{result.error_text}")
+            self.tracker.fail(
+                job, "RecordError", f"could not set the order's status: {result.error_text}"
+            )
             return
         if job.errors:  # an item was refused after all: never leave it Activated half-loaded
             keys = self.session.add(
-                [Write(("Revert", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT,
-                       stage=6)],
+                [
+                    Write(
+                        ("Revert", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT, stage=6
+                    )
+                ],
                 lambda k, r: self.tracker.answered(k),
             )
             self.tracker.wait(job, keys)

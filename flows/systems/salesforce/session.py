@@ -69,8 +69,9 @@ class Session:
         keep = 0 if force else MAX_PENDING
         while True:
             answered = 0
-            for key, result in self.writer.flush(force=force or self.writer.pending > keep,
-                                                 keep=keep, final=force):
+            for key, result in self.writer.flush(
+                force=force or self.writer.pending > keep, keep=keep, final=force
+            ):
                 answered += 1
                 for handler in self._handlers.pop(key, []):
                     handler(key, result)
@@ -157,8 +158,9 @@ class Tracker:
         elif job.target_id is None:
             self.done.append(failed(job.item, "RecordError", "Salesforce returned no id"))
         else:
-            self.done.append(written(job.item, job.target_id, job.payload, job.binds,
-                                     job.extra.get("echo")))
+            self.done.append(
+                written(job.item, job.target_id, job.payload, job.binds, job.extra.get("echo"))
+            )
 
     def fail(self, job: Job, error_class: str, message: str) -> None:
         job.error_class = error_class

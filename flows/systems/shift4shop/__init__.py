@@ -36,10 +36,14 @@ SPEC = SystemSpec(
         path="/webhooks/shift4shop/{secret}",
         verification="secret token in the URL (Shift4Shop signs nothing)",
         parser=f"{_A}.webhooks:parse",
-        secret_setting="shift4shop_secret",
+        secret_setting="shift4shop_secret",  # noqa: S106 - a setting's name
     ),
     error_rows="connectors.shift4shop.resources:ERROR_ROWS",
     quota_headers=("Retry-After",),
-    batch_max={Entity.PRODUCT: 100, Entity.INVENTORY: 100, Entity.CUSTOMER: 100,
-               Entity.FULFILLMENT: 100},
+    batch_max={
+        Entity.PRODUCT: 100,
+        Entity.INVENTORY: 100,
+        Entity.CUSTOMER: 100,
+        Entity.FULFILLMENT: 100,
+    },
 )

@@ -81,12 +81,17 @@ class ProductTarget:
                 new.append(item)
         done = self._create(new, existing)
         done += self._update(existing)
-        return LoadResult(done, counters={"products_created": len(new) - len(
-            [d for d in done if d.failure and d.ref in {i.ref for i in new}])})
+        return LoadResult(
+            done,
+            counters={
+                "products_created": len(new)
+                - len([d for d in done if d.failure and d.ref in {i.ref for i in new}])
+            },
+        )
 
-    def _create(self, new: list[Item[Product]], existing: list[tuple[Item[Product], int]]) -> (
-        list[Outcome]
-    ):
+    def _create(
+        self, new: list[Item[Product]], existing: list[tuple[Item[Product], int]]
+    ) -> list[Outcome]:
         bodies = []
         for item in new:
             body = self.hasher.payload(item.record, creating=True)
@@ -107,8 +112,13 @@ class ProductTarget:
             if again is not None:  # it exists after all (a lost answer): update it instead
                 existing.append((item, again[0]))
             else:
-                done.append(failed(item, "RecordError", "Shift4Shop refused the product: "
-                                   f"{r.message if r else 'no answer'}"))
+                done.append(
+                    failed(
+                        item,
+                        "RecordError",
+                        f"Shift4Shop refused the product: {r.message if r else 'no answer'}",
+                    )
+                )
         return done
 
     def _update(self, existing: list[tuple[Item[Product], int]]) -> list[Outcome]:
@@ -122,11 +132,17 @@ class ProductTarget:
         done: list[Outcome] = []
         for item, catalog in existing:
             r = by_id.get(str(catalog))
-            problem = None if r is not None and r.ok else (
-                f"Shift4Shop refused the product: {r.message if r else 'no answer'}")
+            problem = (
+                None
+                if r is not None and r.ok
+                else (f"Shift4Shop refused the product: {r.message if r else 'no answer'}")
+            )
             problem = problem or self._variants(item.record, catalog)
-            done.append(failed(item, "RecordError", problem) if problem
-                        else written(item, store_id(catalog)))
+            done.append(
+                failed(item, "RecordError", problem)
+                if problem
+                else written(item, store_id(catalog))
+            )
         return done
 
     def _variants(self, product: Product, catalog: int) -> str | None:
@@ -134,18 +150,26 @@ class ProductTarget:
             return None
         codes = self.skus.options(catalog)
         missing = [v.sku for v in product.variants if v.sku.lower() not in codes]
-        bodies = [{"AdvancedOptionCode": codes[v.sku.lower()],
-                   **self.hasher.variant_payload(v, creating=False)}
-                  for v in product.variants if v.sku.lower() in codes]
+        bodies = [
+            {
+                "AdvancedOptionCode": codes[v.sku.lower()],
+                **self.hasher.variant_payload(v, creating=False),
+            }
+            for v in product.variants
+            if v.sku.lower() in codes
+        ]
         results: list[WriteResult] = (
-            self.client.update_advanced_options(catalog, bodies) if bodies else [])
+            self.client.update_advanced_options(catalog, bodies) if bodies else []
+        )
         bad = [r for r in results if not r.ok]
         if bad:
             return f"Shift4Shop refused variant {bad[0].value}: {bad[0].message}"
         if missing:
-            return (f"variants {', '.join(missing)} are not options of the store's product "
-                    f"{catalog}: add them in the store admin (the API cannot add options to an "
-                    "existing product), then replay")
+            return (
+                f"variants {', '.join(missing)} are not options of the store's product "
+                f"{catalog}: add them in the store admin (the API cannot add options to an "
+                "existing product), then replay"
+            )
         return None
 
     def finish(self) -> LoadResult:

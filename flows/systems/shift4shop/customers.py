@@ -138,9 +138,7 @@ class CustomerTarget:
                 done.append(self._nothing_to_send(item, target_id))  # the store refuses {}
                 continue
             bodies.append((item, target_id, payload))
-        results = self.client.update_customers(
-            [{"CustomerID": int(t), **p} for _, t, p in bodies]
-        )
+        results = self.client.update_customers([{"CustomerID": int(t), **p} for _, t, p in bodies])
         by_id = {r.value: r for r in results}
         for item, target_id, payload in bodies:
             r = by_id.get(target_id)
@@ -148,14 +146,22 @@ class CustomerTarget:
                 done.append(written(item, target_id, payload, echo=item.record))
             else:
                 why = r.message if r is not None else "no answer for this customer"
-                done.append(failed(item, "RecordError", f"Shift4Shop refused customer "
-                                   f"{target_id}: {why}"))
+                done.append(
+                    failed(item, "RecordError", f"Shift4Shop refused customer {target_id}: {why}")
+                )
         return LoadResult(done, counters={"store_customers_updated": len(bodies)})
 
     def _nothing_to_send(self, item: Item[Customer], target_id: str) -> Outcome:
         """UNCHANGED at no API cost; the hash is bound so later runs skip it before loading."""
-        bind = BindRequest(item.ref.system, self.entity.value, item.ref.id, SYSTEM,
-                           self.binding_entity, target_id, item.payload_hash)
+        bind = BindRequest(
+            item.ref.system,
+            self.entity.value,
+            item.ref.id,
+            SYSTEM,
+            self.binding_entity,
+            target_id,
+            item.payload_hash,
+        )
         return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:

@@ -94,9 +94,9 @@ class FulfilmentTarget:
                 done[item.ref.key] = written(item, str(order_id))
             else:
                 why = r.message if r is not None else "no answer"
-                done[item.ref.key] = failed(item, "RecordError",
-                                            f"Shift4Shop refused the status of order {order_id}: "
-                                            f"{why}")
+                done[item.ref.key] = failed(
+                    item, "RecordError", f"Shift4Shop refused the status of order {order_id}: {why}"
+                )
         counters = {"statuses_set": len(statuses)}
         return LoadResult(list(done.values()), counters=counters)
 
@@ -107,8 +107,10 @@ class FulfilmentTarget:
         existing = [s for s in self.client.shipments(order_id) if int(s.get("ShipmentID") or 0)]
         for n, shipment in enumerate(shipments):
             payload = self.hasher.shipment_payload(shipment)
-            same = next((s for s in existing if s.get("ShipmentTrackingCode") ==
-                         shipment.tracking_number), None)
+            same = next(
+                (s for s in existing if s.get("ShipmentTrackingCode") == shipment.tracking_number),
+                None,
+            )
             target = same or (existing[n] if n < len(existing) else None)
             if target is not None:
                 results = self.client.update_shipment(order_id, int(target["ShipmentID"]), payload)

@@ -75,8 +75,12 @@ class StockTarget:
             done.append(self._outcome(item, store_id(catalog), by_id.get(str(catalog))))
         for catalog, group in variants.items():
             answer = self.client.update_advanced_options(
-                catalog, [{"AdvancedOptionCode": code, "AdvancedOptionStock": i.record.sellable}
-                          for i, code in group])
+                catalog,
+                [
+                    {"AdvancedOptionCode": code, "AdvancedOptionStock": i.record.sellable}
+                    for i, code in group
+                ],
+            )
             by_code = {r.value: r for r in answer}
             for item, code in group:
                 result = by_code.get(code) or (answer[0] if len(answer) == 1 else None)
@@ -88,8 +92,9 @@ class StockTarget:
         if result is not None and getattr(result, "ok", False):
             return written(item, target)
         why = getattr(result, "message", "no answer")
-        return failed(item, "RecordError", f"Shift4Shop refused the stock of {item.record.sku}: "
-                      f"{why}")
+        return failed(
+            item, "RecordError", f"Shift4Shop refused the stock of {item.record.sku}: {why}"
+        )
 
     def finish(self) -> LoadResult:
         return LoadResult()

@@ -16,15 +16,22 @@ from transforms.shift4shop import SYSTEM, decode_order
 IDS_PER_PAGE = 50  # orders fetched one by one (GET /Orders/{id}): a page is this many
 
 
-def split_ids(ids: Sequence[str], cursor: Any, entity: str) -> tuple[list[int], list[Failure],
-                                                                     Any]:
+def split_ids(ids: Sequence[str], cursor: Any, entity: str) -> tuple[list[int], list[Failure], Any]:
     """One page of numeric ids from `cursor`, failures for ids that are not numbers, next."""
     start = int(cursor or 0)
     chunk = ids[start : start + IDS_PER_PAGE]
     numeric = [int(i) for i in chunk if str(i).isdigit()]
-    bad = [Failure(SYSTEM, entity, str(i), "ValidationError",
-                   f"{SYSTEM}:{entity}:{i}: not a Shift4Shop {entity} id (a number)")
-           for i in chunk if not str(i).isdigit()]
+    bad = [
+        Failure(
+            SYSTEM,
+            entity,
+            str(i),
+            "ValidationError",
+            f"{SYSTEM}:{entity}:{i}: not a Shift4Shop {entity} id (a number)",
+        )
+        for i in chunk
+        if not str(i).isdigit()
+    ]
     nxt = start + IDS_PER_PAGE if start + IDS_PER_PAGE < len(ids) else None
     return numeric, bad, nxt
 

@@ -40,8 +40,7 @@ class SkuIndex:
     def _load(self, skus: list[str]) -> None:
         missing = [s for s in skus if s.lower() not in self._products]
         parents = {s.rsplit("-", 1)[0] for s in missing if "-" in s}
-        wanted = [s for s in dict.fromkeys([*missing, *parents]) if s.lower() not in
-                  self._products]
+        wanted = [s for s in dict.fromkeys([*missing, *parents]) if s.lower() not in self._products]
         if not wanted or self._listed:
             return
         if len(wanted) <= FEW:
