@@ -205,8 +205,9 @@ def test_a_crash_in_a_later_batch_keeps_what_earlier_batches_did(
     from flows.systems.salesforce import session
     from flows.systems.salesforce.orders import OrderTarget
 
-    # small pages and a small packing buffer: the first batches send (and finish) writes
+    # small pages and batches and a small packing buffer: the first batches send (and finish) writes
     monkeypatch.setenv("STOREBRIDGE_SHIFT4SHOP_ORDERS_PAGE_SIZE", "100")
+    monkeypatch.setenv("STOREBRIDGE_ORDER_TO_CASH_BATCH_SIZE", "100")
     monkeypatch.setattr(session, "MAX_PENDING", 200)
     real = OrderTarget.load
     seen: list[Any] = []

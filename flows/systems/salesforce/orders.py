@@ -228,19 +228,6 @@ class OrderTarget:
         header = {EXT: ext, **apply(self.hasher.order, order, creating=item.creating, ctx=ctx)}
         writes = [Write((ORDER, ext), ORDER, "upsert", header, EXT, stage=2, after=customer.deps)]
         writes += self._items(order, sf_id, entries, existing)
-        status = self.hasher.status(order)
-        if status != DRAFT:
-            writes.append(
-                Write(
-                    ("Status", ext),
-                    ORDER,
-                    "upsert",
-                    {EXT: ext, "Status": status},
-                    EXT,
-                    stage=5,
-                    after=tuple(w.key for w in writes),
-                )
-            )
         if self.hasher.payment_object:
             writes += [
                 Write(
@@ -271,7 +258,10 @@ class OrderTarget:
         echo = {k: header[k] for k in ECHO_FIELDS if k in header} if item.creating else None
         job = self.tracker.start(Job(slim(item, summary), target_id=sf_id, payload=echo))
         job.extra["customer_ext"] = customer.ext
-        job.extra["status"] = status
+        status = self.hasher.status(order)
+        if status != DRAFT:  # activated only once every item answered (see the docstring)
+            job.extra["status"] = status
+            job.on_done = self._activate
         if not self.session.bulk:  # item updates without create-only fields, for lost answers
             job.extra["again"] = {
                 ln.ref.key: {EXT: ln.ref.key, **apply(self.hasher.item, ln, creating=False)}
@@ -360,12 +350,6 @@ class OrderTarget:
                 self.tracker.fail(
                     job, "RecordError", f"Salesforce refused OrderItem {name}: {result.error_text}"
                 )
-        elif kind == "Reopen" and not result.success:
-            self.tracker.fail(
-                job,
-                "RecordError",
-                f"could not reopen the order to fix an item: {result.error_text}",
-            )
         elif kind == "Delete" and not result.success and not result.has_code(ALREADY_DELETED):
             self.tracker.fail(
                 job, "RecordError", f"could not delete a replaced OrderItem: {result.error_text}"
@@ -380,66 +364,33 @@ class OrderTarget:
 
     def _retry_item(self, job: Job, line_key: str) -> bool:
         """The item exists (its create landed, the answer was lost): update it by external id
-        without the create-only fields, once. While the order's status is still queued it just
-        waits for this update; if the order was already activated, it is reopened (Draft)
-        first and activated again after."""
+        without the create-only fields, once. The order is still Draft (its status is only sent
+        once every item answered), so the update is allowed."""
         body = job.extra.get("again", {}).get(line_key)
         if body is None or line_key.endswith("#again"):
             return False
-        ext, status = job.item.ref.key, job.extra.get("status", DRAFT)
-        again = job.extra.setdefault("again_keys", [])
-        writes: list[Write] = []
-        activated = status != DRAFT and not self.session.is_pending(("Status", ext))
-        if activated and not job.extra.get("reopened"):
-            writes.append(
-                Write(("Reopen", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT, stage=3)
-            )
-            job.extra["reopened"] = True
-        item = Write(
-            (ITEM, f"{line_key}#again"),
-            ITEM,
-            "upsert",
-            body,
-            EXT,
-            stage=4,
-            after=(("Reopen", ext),) if job.extra.get("reopened") else (),
-        )
-        writes.append(item)
-        again.append(item.key)
-        if status != DRAFT:  # (re)queue the activation after every item being fixed
-            key = ("Status", ext) if not activated else ("Status", f"{ext}#again")
-            writes.append(
-                Write(
-                    key,
-                    ORDER,
-                    "upsert",
-                    {EXT: ext, "Status": status},
-                    EXT,
-                    stage=5,
-                    after=tuple(again),
-                )
-            )
-        keys = self.session.add(writes, self._answered)
-        self.tracker.wait(job, keys)
+        again = Write((ITEM, f"{line_key}#again"), ITEM, "upsert", body, EXT, stage=4)
+        self.tracker.wait(job, self.session.add([again], self._answered))
         return True
 
-    def _status_answered(self, job: Job, name: str, result: SaveResult) -> None:
+    def _activate(self, job: Job) -> None:
+        """Every write of the order answered without an error: set its status (Activated ...)."""
         ext = job.item.ref.key
+        status = Write(
+            ("Status", ext),
+            ORDER,
+            "upsert",
+            {EXT: ext, "Status": job.extra["status"]},
+            EXT,
+            stage=5,
+        )
+        self.tracker.wait(job, self.session.add([status], self._answered))
+
+    def _status_answered(self, job: Job, name: str, result: SaveResult) -> None:
         if not result.success:
             self.tracker.fail(
                 job, "RecordError", f"could not set the order's status: {result.error_text}"
             )
-            return
-        if job.errors:  # an item was refused after all: never leave it Activated half-loaded
-            keys = self.session.add(
-                [
-                    Write(
-                        ("Revert", ext), ORDER, "upsert", {EXT: ext, "Status": DRAFT}, EXT, stage=6
-                    )
-                ],
-                lambda k, r: self.tracker.answered(k),
-            )
-            self.tracker.wait(job, keys)
 
     def _result(self, done: list[Outcome]) -> LoadResult:
         counters = dict(self.customers.counters)

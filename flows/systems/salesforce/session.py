@@ -52,10 +52,6 @@ class Session:
         self.writer.add(batch)
         return [w.key for w in batch]
 
-    def is_pending(self, key: Hashable) -> bool:
-        """Whether a write is queued and not sent yet (not: sent, its answer being routed)."""
-        return bool(self.writer.holds(key))
-
     def watch(self, keys: Iterable[Hashable], handler: Handler) -> None:
         """Also call `handler` with the results of these pending writes (after the owner's)."""
         for key in keys:
