@@ -79,7 +79,7 @@ def products(rng: random.Random, config: SeedConfig) -> list[SeedProduct]:
         price = money(Decimal(base) + Decimal(rng.randint(0, 40)) / 2)
         sku = f"SB-{code}-{i:03d}"
         name = f"{label} #{i:03d}"
-        sized = code in ("TEE", "HOOD") and (i // 5) % 2 == 0
+        sized = config.variants and code in ("TEE", "HOOD") and (i // 5) % 2 == 0
         variants = _variants(rng, config, sku, price, i) if sized else ()
         levels = () if variants else _levels(rng, config, multi=i % 3 == 0)
         long = i % 4 == 0  # a quarter carry a description longer than 255 characters

@@ -34,6 +34,7 @@ class SeedConfig:
     currency: str = "USD"
     locations: tuple[tuple[str, str], ...] = (("MAIN", "Main warehouse"), ("EAST", "East DC"))
     foreign_share: float = 0.12  # customers living outside the US
+    variants: bool = True  # some T-shirts and hoodies are sold in sizes
 
     def resolved_anchor(self) -> dt.datetime:
         """The anchor as an aware UTC datetime (business-clock midnight when unset)."""
