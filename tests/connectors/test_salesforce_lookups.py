@@ -71,8 +71,12 @@ def test_values_are_quoted() -> None:
 
 # --- against the org ------------------------------------------------------------------------------
 def test_chunked_queries_never_meet_the_414(client: SalesforceClient, emulator: Emulator) -> None:
-    known = sorted({r["Email"].lower() for r in client.query(
-        "SELECT Email FROM Contact WHERE Email != null LIMIT 3")})
+    known = sorted(
+        {
+            r["Email"].lower()
+            for r in client.query("SELECT Email FROM Contact WHERE Email != null LIMIT 3")
+        }
+    )
     asked = [*long_emails(300), *(e.upper() for e in known)]
     chunks = len(list(soql.in_chunks(TEMPLATE, sorted({e.lower() for e in asked}))))
     before = emulator.count(QUERY)

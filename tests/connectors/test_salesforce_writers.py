@@ -43,31 +43,77 @@ def catalog(sandbox: Sandbox) -> tuple[str, str]:
     """(standard price book id, one active PricebookEntry id of it)."""
     with SalesforceClient(settings(sandbox), sleep=FakeSleep()) as c:
         (book,) = c.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")
-        entry = c.query(f"SELECT Id FROM PricebookEntry WHERE Pricebook2Id = '{book['Id']}' "
-                        "AND IsActive = true LIMIT 1")[0]
+        entry = c.query(
+            f"SELECT Id FROM PricebookEntry WHERE Pricebook2Id = '{book['Id']}' "
+            "AND IsActive = true LIMIT 1"
+        )[0]
     return book["Id"], entry["Id"]
 
 
-def chain(tag: str, catalog: tuple[str, str], accounts: int, contacts: int, orders: int,
-          items: int) -> list[Write]:
+def chain(
+    tag: str, catalog: tuple[str, str], accounts: int, contacts: int, orders: int, items: int
+) -> list[Write]:
     """Accounts → Contacts and Orders pointing at them by external id → OrderItems of the
     orders: each child names its parent's write in `after` and refers to it by external id."""
     book, entry = catalog
-    writes = [Write(("A", i), "Account", "upsert", {EXT: f"{tag}:a:{i}", "Name": f"{tag} {i}"},
-                    EXT, stage=0) for i in range(accounts)]
-    writes += [Write(("C", i), "Contact", "upsert",
-                     {EXT: f"{tag}:c:{i}", "LastName": f"Buyer {i}",
-                      "Account": {EXT: f"{tag}:a:{i % accounts}"}},
-                     EXT, stage=1, after=(("A", i % accounts),)) for i in range(contacts)]
-    writes += [Write(("O", i), "Order", "upsert",
-                     {EXT: f"{tag}:o:{i}", "Account": {EXT: f"{tag}:a:{i % accounts}"},
-                      "Pricebook2Id": book, "EffectiveDate": "2026-11-20", "Status": "Draft"},
-                     EXT, stage=2, after=(("A", i % accounts),)) for i in range(orders)]
-    writes += [Write(("I", i), "OrderItem", "upsert",
-                     {EXT: f"{tag}:i:{i}", "Order": {EXT: f"{tag}:o:{i % orders}"},
-                      "PricebookEntryId": entry, "Quantity": Decimal("2"),
-                      "UnitPrice": Decimal("9.99")},
-                     EXT, stage=3, after=(("O", i % orders),)) for i in range(items)]
+    writes = [
+        Write(
+            ("A", i), "Account", "upsert", {EXT: f"{tag}:a:{i}", "Name": f"{tag} {i}"}, EXT, stage=0
+        )
+        for i in range(accounts)
+    ]
+    writes += [
+        Write(
+            ("C", i),
+            "Contact",
+            "upsert",
+            {
+                EXT: f"{tag}:c:{i}",
+                "LastName": f"Buyer {i}",
+                "Account": {EXT: f"{tag}:a:{i % accounts}"},
+            },
+            EXT,
+            stage=1,
+            after=(("A", i % accounts),),
+        )
+        for i in range(contacts)
+    ]
+    writes += [
+        Write(
+            ("O", i),
+            "Order",
+            "upsert",
+            {
+                EXT: f"{tag}:o:{i}",
+                "Account": {EXT: f"{tag}:a:{i % accounts}"},
+                "Pricebook2Id": book,
+                "EffectiveDate": "2026-11-20",
+                "Status": "Draft",
+            },
+            EXT,
+            stage=2,
+            after=(("A", i % accounts),),
+        )
+        for i in range(orders)
+    ]
+    writes += [
+        Write(
+            ("I", i),
+            "OrderItem",
+            "upsert",
+            {
+                EXT: f"{tag}:i:{i}",
+                "Order": {EXT: f"{tag}:o:{i % orders}"},
+                "PricebookEntryId": entry,
+                "Quantity": Decimal("2"),
+                "UnitPrice": Decimal("9.99"),
+            },
+            EXT,
+            stage=3,
+            after=(("O", i % orders),),
+        )
+        for i in range(items)
+    ]
     return writes
 
 
@@ -77,8 +123,9 @@ def composite_calls(emulator: Emulator) -> int:
 
 def rows(emulator: Emulator, sobject: str, tag: str) -> list[dict[str, Any]]:
     with emulator.lock:
-        return [r for r in emulator.records()[sobject]
-                if str(r.get(EXT) or "").startswith(f"{tag}:")]
+        return [
+            r for r in emulator.records()[sobject] if str(r.get(EXT) or "").startswith(f"{tag}:")
+        ]
 
 
 def test_a_chain_of_1000_records_is_one_composite_call(
@@ -94,7 +141,8 @@ def test_a_chain_of_1000_records_is_one_composite_call(
     assert writer.pending == 0
     assert len(results) == 1000
     assert all(r.success and r.id for r in results.values()), [
-        r.error_text for r in results.values() if not r.success][:3]
+        r.error_text for r in results.values() if not r.success
+    ][:3]
     accounts = {r[EXT]: r["Id"] for r in rows(emulator, "Account", "pack1")}
     orders = {r[EXT]: r["Id"] for r in rows(emulator, "Order", "pack1")}
     assert results["A", 7].id == accounts["pack1:a:7"]
@@ -144,20 +192,43 @@ def test_failures_come_back_per_write_key(
 ) -> None:
     writes = chain("pack4", catalog, 2, 2, 1, 1)
     writes += [
-        Write("no-name", "Contact", "upsert", {EXT: "pack4:c:bad", "Account": {EXT: "pack4:a:0"}},
-              EXT, stage=1, after=(("A", 0),)),
-        Write("orphan", "Contact", "upsert",
-              {EXT: "pack4:c:orphan", "LastName": "Orphan", "Account": {EXT: "pack4:a:404"}},
-              EXT, stage=1),
-        Write("bad-entry", "OrderItem", "upsert",
-              {EXT: "pack4:i:bad", "Order": {EXT: "pack4:o:0"},
-               "PricebookEntryId": "01u000000000000AAA", "Quantity": Decimal("1"),
-               "UnitPrice": Decimal("1")}, EXT, stage=3,
-              after=(("O", 0),)),
+        Write(
+            "no-name",
+            "Contact",
+            "upsert",
+            {EXT: "pack4:c:bad", "Account": {EXT: "pack4:a:0"}},
+            EXT,
+            stage=1,
+            after=(("A", 0),),
+        ),
+        Write(
+            "orphan",
+            "Contact",
+            "upsert",
+            {EXT: "pack4:c:orphan", "LastName": "Orphan", "Account": {EXT: "pack4:a:404"}},
+            EXT,
+            stage=1,
+        ),
+        Write(
+            "bad-entry",
+            "OrderItem",
+            "upsert",
+            {
+                EXT: "pack4:i:bad",
+                "Order": {EXT: "pack4:o:0"},
+                "PricebookEntryId": "01u000000000000AAA",
+                "Quantity": Decimal("1"),
+                "UnitPrice": Decimal("1"),
+            },
+            EXT,
+            stage=3,
+            after=(("O", 0),),
+        ),
     ]
     writer = CompositeWriter(client)
-    writer.add([*writes, Write("retried", "Account", "upsert", {EXT: "pack4:a:r", "Name": ""},
-                               EXT)])
+    writer.add(
+        [*writes, Write("retried", "Account", "upsert", {EXT: "pack4:a:r", "Name": ""}, EXT)]
+    )
     # A retried batch queues its write again: the pending one is replaced, not sent twice.
     writer.add([Write("retried", "Account", "upsert", {EXT: "pack4:a:r", "Name": "Fixed"}, EXT)])
     assert writer.pending == len(writes) + 1
@@ -175,7 +246,8 @@ def test_failures_come_back_per_write_key(
     assert writer.calls == 1
     assert {r[EXT] for r in rows(emulator, "Contact", "pack4")} == {"pack4:c:0", "pack4:c:1"}
     assert [r["Name"] for r in rows(emulator, "Account", "pack4") if r[EXT] == "pack4:a:r"] == [
-        "Fixed"]
+        "Fixed"
+    ]
 
 
 def test_updates_and_deletes_are_packed_too(
@@ -185,12 +257,14 @@ def test_updates_and_deletes_are_packed_too(
     writer.add(chain("pack5", catalog, 2, 0, 0, 0))
     created = dict(writer.flush(force=True))
     first, second = created["A", 0].id, created["A", 1].id
-    writer.add([
-        Write("rename", "Account", "update", {"Id": first, "Name": "pack5 renamed"}),
-        # The same record twice: a collection refuses one Id twice, so it takes two subrequests.
-        Write("rename-again", "Account", "update", {"Id": first, "Description": "twice"}),
-        Write("remove", "Account", "delete", {"Id": second}, stage=1),
-    ])
+    writer.add(
+        [
+            Write("rename", "Account", "update", {"Id": first, "Name": "pack5 renamed"}),
+            # The same record twice: a collection refuses one Id twice, so it takes two subrequests.
+            Write("rename-again", "Account", "update", {"Id": first, "Description": "twice"}),
+            Write("remove", "Account", "delete", {"Id": second}, stage=1),
+        ]
+    )
     before = composite_calls(emulator)
     results = dict(writer.flush(force=True))
     assert composite_calls(emulator) - before == 1
@@ -209,12 +283,22 @@ def test_bulk_upserts_map_results_back_to_write_keys(
         Write(("A", "new"), "Account", "upsert", {EXT: "bulk1:a:new", "Name": "New Ltd"}, EXT),
         Write(("A", "old"), "Account", "upsert", {EXT: "BULK1:A:OLD", "Name": "After"}, EXT),
         Write(("A", "bad"), "Account", "upsert", {EXT: "bulk1:a:bad", "Name": ""}, EXT),
-        Write(("C", "ok"), "Contact", "upsert",
-              {EXT: "bulk1:c:ok", "LastName": "Bulk", "Account": {EXT: "bulk1:a:new"}},
-              EXT, stage=1),
-        Write(("C", "orphan"), "Contact", "upsert",
-              {EXT: "bulk1:c:orphan", "LastName": "Orphan", "Account": {EXT: "bulk1:a:404"}},
-              EXT, stage=1),
+        Write(
+            ("C", "ok"),
+            "Contact",
+            "upsert",
+            {EXT: "bulk1:c:ok", "LastName": "Bulk", "Account": {EXT: "bulk1:a:new"}},
+            EXT,
+            stage=1,
+        ),
+        Write(
+            ("C", "orphan"),
+            "Contact",
+            "upsert",
+            {EXT: "bulk1:c:orphan", "LastName": "Orphan", "Account": {EXT: "bulk1:a:404"}},
+            EXT,
+            stage=1,
+        ),
     ]
     writer = BulkWriter(client, poll_s=0, directory=tmp_path)
     writer.add(writes)

@@ -180,8 +180,9 @@ def test_orders_by_id_reports_unknown_ids(client: Shift4ShopClient) -> None:
     page = client.orders_by_id([1001, 999999, 1001])
     assert [o.order_id for o in page.records] == [1001]
     assert page.failures == [
-        Failure("shift4shop", "order", "999999", "NotFoundError",
-                "shift4shop:order:999999: not found")
+        Failure(
+            "shift4shop", "order", "999999", "NotFoundError", "shift4shop:order:999999: not found"
+        )
     ]
 
 
@@ -202,8 +203,11 @@ def test_customers_are_paged_by_their_last_change(
         cursor = page.next
         if cursor is None:
             break
-    expected = {cid for cid, at in stamps.items()
-                if since.replace(microsecond=0) <= at <= until.replace(microsecond=0)}
+    expected = {
+        cid
+        for cid, at in stamps.items()
+        if since.replace(microsecond=0) <= at <= until.replace(microsecond=0)
+    }
     assert sorted(read) == sorted(expected)
     assert 0 < len(expected) < len(stamps)
 

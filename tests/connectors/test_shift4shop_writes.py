@@ -45,7 +45,8 @@ def quiet_order(sandbox: Sandbox, *, shipped: bool = False, skip: int = 0) -> Se
     since, until = ConnectorContract().changed_window()
     margin = dt.timedelta(days=2)
     fits = [
-        o for o in sandbox.world.orders[110:]
+        o
+        for o in sandbox.world.orders[110:]
         if not since - margin <= o.last_update <= until + margin
         and o.status_id != NOT_COMPLETED
         and (not shipped or any(s.shipment_id for s in o.shipments))
@@ -63,12 +64,14 @@ def test_a_customer_batch_answers_per_item(client: Shift4ShopClient, emulator: E
     (before_a,) = client.customers_by_id([a]).records
     (before_b,) = client.customers_by_id([b]).records
 
-    results = client.update_customers([
-        {"CustomerID": a, "BillingPhoneNumber": "305-555-0199"},
-        {"CustomerID": b, "BillingCountry": "United States"},  # not ISO alpha-2
-        {"CustomerID": 999999, "Comments": "ghost"},
-        {"Comments": "no id"},
-    ])
+    results = client.update_customers(
+        [
+            {"CustomerID": a, "BillingPhoneNumber": "305-555-0199"},
+            {"CustomerID": b, "BillingCountry": "United States"},  # not ISO alpha-2
+            {"CustomerID": 999999, "Comments": "ghost"},
+            {"Comments": "no id"},
+        ]
+    )
 
     assert [r.ok for r in results] == [True, False, False, False]
     assert (results[0].key, results[0].value, results[0].status) == ("CustomerID", str(a), 200)
@@ -86,15 +89,14 @@ def test_a_customer_batch_answers_per_item(client: Shift4ShopClient, emulator: E
     assert all(r.ok for r in client.update_customers(restore))
 
 
-def test_a_batch_of_101_is_sent_as_two_calls(
-    client: Shift4ShopClient, emulator: Emulator
-) -> None:
+def test_a_batch_of_101_is_sent_as_two_calls(client: Shift4ShopClient, emulator: Emulator) -> None:
     ids = customer_ids(emulator)[:101]
     assert len(ids) == 101
     with emulator.lock:
         state: Any = emulator.state  # type: ignore[attr-defined]
-        bodies = [{"CustomerID": i, "MailList": bool(state.customers[i].fields["MailList"])}
-                  for i in ids]
+        bodies = [
+            {"CustomerID": i, "MailList": bool(state.customers[i].fields["MailList"])} for i in ids
+        ]
     endpoint = f"PUT {BASE}/Customers"
     before = calls(emulator, endpoint)
 
@@ -109,14 +111,23 @@ def test_a_batch_of_101_is_sent_as_two_calls(
 
 def test_new_customers_get_ids_and_duplicates_are_refused(client: Shift4ShopClient) -> None:
     email = "contract.new.customer@example.com"
-    results = client.create_customers([
-        {"Email": email, "BillingFirstName": "New", "BillingLastName": "Shopper",
-         "BillingCountry": "US"},
-        {"Email": email.upper(), "BillingFirstName": "Twin"},
-        {"BillingFirstName": "No e-mail"},
-    ])
+    results = client.create_customers(
+        [
+            {
+                "Email": email,
+                "BillingFirstName": "New",
+                "BillingLastName": "Shopper",
+                "BillingCountry": "US",
+            },
+            {"Email": email.upper(), "BillingFirstName": "Twin"},
+            {"BillingFirstName": "No e-mail"},
+        ]
+    )
     assert [(r.key, r.status) for r in results] == [
-        ("CustomerID", 201), ("CustomerID", 400), ("CustomerID", 400)]
+        ("CustomerID", 201),
+        ("CustomerID", 400),
+        ("CustomerID", 400),
+    ]
     assert "already used" in results[1].message
     assert "'Email'" in results[2].message
     found = client.customers_by_email(email)
@@ -131,24 +142,25 @@ def test_single_object_refusals_come_back_as_failed_results(
     before = client.shipments(order.order_id)
 
     unknown = client.update_shipment(order.order_id, 424242, {"ShipmentTrackingCode": "X"})
-    too_long = client.update_shipment(order.order_id, shipment_id,
-                                      {"ShipmentTrackingCode": "X" * 101})
+    too_long = client.update_shipment(
+        order.order_id, shipment_id, {"ShipmentTrackingCode": "X" * 101}
+    )
     no_order = client.add_shipment(999999, {"ShipmentMethodName": "Ground"})
 
-    assert unknown == [WriteResult("Error", "", 404,
-                                   f"Shipment 424242 not found on order {order.order_id}")]
+    assert unknown == [
+        WriteResult("Error", "", 404, f"Shipment 424242 not found on order {order.order_id}")
+    ]
     assert (too_long[0].ok, too_long[0].status) == (False, 400)
     assert "ShipmentTrackingCode" in too_long[0].message
     assert (no_order[0].status, no_order[0].message) == (404, "Order 999999 not found")
     assert client.shipments(order.order_id) == before  # nothing was written
 
 
-def test_order_status_batches_answer_per_item(
-    client: Shift4ShopClient, sandbox: Sandbox
-) -> None:
+def test_order_status_batches_answer_per_item(client: Shift4ShopClient, sandbox: Sandbox) -> None:
     order = quiet_order(sandbox, skip=3)
-    results = client.set_order_statuses([(order.order_id, 99), (order.order_id, order.status_id),
-                                         (999999, 2)])
+    results = client.set_order_statuses(
+        [(order.order_id, 99), (order.order_id, order.status_id), (999999, 2)]
+    )
     assert [(r.ok, r.status) for r in results] == [(False, 400), (True, 200), (False, 404)]
     assert "OrderStatusID" in results[0].message
     (raw,) = client.orders_by_id([order.order_id]).records
@@ -160,40 +172,54 @@ def test_shipments_are_updated_and_added(client: Shift4ShopClient, sandbox: Sand
     shipment_id = next(s.shipment_id for s in order.shipments if s.shipment_id)
     old = next(s for s in client.shipments(order.order_id) if s["ShipmentID"] == shipment_id)
 
-    updated = client.update_shipment(order.order_id, shipment_id,
-                                     {"ShipmentTrackingCode": "1ZCONTRACT0001"})
-    added = client.add_shipment(order.order_id, {"ShipmentMethodName": "Contract Ground",
-                                                 "ShipmentTrackingCode": "1ZCONTRACT0002"})
+    updated = client.update_shipment(
+        order.order_id, shipment_id, {"ShipmentTrackingCode": "1ZCONTRACT0001"}
+    )
+    added = client.add_shipment(
+        order.order_id,
+        {"ShipmentMethodName": "Contract Ground", "ShipmentTrackingCode": "1ZCONTRACT0002"},
+    )
 
     assert updated == [WriteResult("ShipmentID", str(shipment_id), 200, updated[0].message)]
     assert (added[0].key, added[0].status) == ("ShipmentID", 201)
     now = {s["ShipmentID"]: s for s in client.shipments(order.order_id)}
     assert now[shipment_id]["ShipmentTrackingCode"] == "1ZCONTRACT0001"
     assert now[int(added[0].value)]["ShipmentMethodName"] == "Contract Ground"
-    client.update_shipment(order.order_id, shipment_id,
-                           {"ShipmentTrackingCode": old["ShipmentTrackingCode"]})
+    client.update_shipment(
+        order.order_id, shipment_id, {"ShipmentTrackingCode": old["ShipmentTrackingCode"]}
+    )
 
 
 def test_products_are_created_updated_and_found_by_sku(client: Shift4ShopClient) -> None:
     sku = "SB-CONTRACT-001"
-    created = client.create_products([
-        {"SKUInfo": {"SKU": sku, "Name": "Contract Cap", "Price": Decimal("12.10")}},
-        {"SKUInfo": {"SKU": sku.lower(), "Name": "Same SKU"}},
-        {"SKUInfo": {"Name": "No SKU"}},
-    ])
+    created = client.create_products(
+        [
+            {"SKUInfo": {"SKU": sku, "Name": "Contract Cap", "Price": Decimal("12.10")}},
+            {"SKUInfo": {"SKU": sku.lower(), "Name": "Same SKU"}},
+            {"SKUInfo": {"Name": "No SKU"}},
+        ]
+    )
     assert [(r.key, r.status) for r in created] == [
-        ("CatalogID", 201), ("CatalogID", 400), ("CatalogID", 400)]
+        ("CatalogID", 201),
+        ("CatalogID", 400),
+        ("CatalogID", 400),
+    ]
     assert created[1].message == "SKU already exists"
     assert "SKUInfo.SKU" in created[2].message
     catalog_id = int(created[0].value)
     try:
         (info,) = client.skus(sku)
         assert (info["CatalogID"], info["SKU"], Decimal(str(info["Price"]))) == (
-            catalog_id, sku, Decimal("12.10"))
-        updated = client.update_products([
-            {"SKUInfo": {"CatalogID": catalog_id, "Price": Decimal("13.35")}},
-            {"SKUInfo": {"CatalogID": 999999, "Price": Decimal("1")}},
-        ])
+            catalog_id,
+            sku,
+            Decimal("12.10"),
+        )
+        updated = client.update_products(
+            [
+                {"SKUInfo": {"CatalogID": catalog_id, "Price": Decimal("13.35")}},
+                {"SKUInfo": {"CatalogID": 999999, "Price": Decimal("1")}},
+            ]
+        )
         assert [(r.ok, r.status) for r in updated] == [(True, 200), (False, 404)]
         product = client.product(catalog_id)
         assert product is not None
@@ -209,20 +235,27 @@ def test_variants_are_updated_by_code(client: Shift4ShopClient, sandbox: Sandbox
     options = client.advanced_options(product.catalog_id)
     code, price = options[0]["AdvancedOptionCode"], options[0]["AdvancedOptionPrice"]
 
-    results = client.update_advanced_options(product.catalog_id, [
-        {"AdvancedOptionCode": code, "AdvancedOptionPrice": Decimal("99.99")},
-        {"AdvancedOptionCode": "no-such-code", "AdvancedOptionPrice": Decimal("1")},
-    ])
+    results = client.update_advanced_options(
+        product.catalog_id,
+        [
+            {"AdvancedOptionCode": code, "AdvancedOptionPrice": Decimal("99.99")},
+            {"AdvancedOptionCode": "no-such-code", "AdvancedOptionPrice": Decimal("1")},
+        ],
+    )
     unknown_product = client.update_advanced_options(
-        999999, [{"AdvancedOptionCode": code, "AdvancedOptionPrice": Decimal("1")}])
+        999999, [{"AdvancedOptionCode": code, "AdvancedOptionPrice": Decimal("1")}]
+    )
 
     assert [(r.key, r.value, r.ok) for r in results] == [
-        ("AdvancedOptionCode", code, True), ("AdvancedOptionCode", "no-such-code", False)]
+        ("AdvancedOptionCode", code, True),
+        ("AdvancedOptionCode", "no-such-code", False),
+    ]
     assert results[1].status == 404
     assert (unknown_product[0].ok, unknown_product[0].status) == (False, 404)
     after = {o["AdvancedOptionCode"]: o for o in client.advanced_options(product.catalog_id)}
     assert Decimal(str(after[code]["AdvancedOptionPrice"])) == Decimal("99.99")
-    restore: list[dict[str, Any]] = [{"AdvancedOptionCode": code,
-                                      "AdvancedOptionPrice": Decimal(str(price))}]
+    restore: list[dict[str, Any]] = [
+        {"AdvancedOptionCode": code, "AdvancedOptionPrice": Decimal(str(price))}
+    ]
     assert all(r.ok for r in client.update_advanced_options(product.catalog_id, restore))
     assert client.advanced_options(999999) == []  # 404 means none

@@ -52,10 +52,15 @@ def test_every_subscription_of_the_gateway_has_its_webhook_deployment() -> None:
     from deployments.subscriptions import subscriptions
 
     settings = GatewaySettings(shift4shop_secret="x" * 16, _env_file=None)
-    wanted = {deployment_name(u, source, t) for (source, _), routes in
-              subscriptions(settings.pair_list()).items() for u, t in routes}
-    assert wanted == {"order-to-cash/shift4shop-salesforce-webhook",
-                      "customers/shift4shop-salesforce-webhook"}
+    wanted = {
+        deployment_name(u, source, t)
+        for (source, _), routes in subscriptions(settings.pair_list()).items()
+        for u, t in routes
+    }
+    assert wanted == {
+        "order-to-cash/shift4shop-salesforce-webhook",
+        "customers/shift4shop-salesforce-webhook",
+    }
     have = {f"{load_flow(d['entrypoint']).name}/{d['name']}": d for d in DEPLOYMENTS}
     for name in wanted:
         assert name in have, f"prefect.yaml has no deployment {name}"
@@ -65,8 +70,11 @@ def test_every_subscription_of_the_gateway_has_its_webhook_deployment() -> None:
 def test_every_use_case_of_the_pair_is_scheduled() -> None:
     from flows.usecases import USE_CASES
 
-    scheduled = {(load_flow(d["entrypoint"]).name, d["parameters"]["source"],
-                  d["parameters"]["target"]) for d in DEPLOYMENTS if d.get("schedules")}
+    scheduled = {
+        (load_flow(d["entrypoint"]).name, d["parameters"]["source"], d["parameters"]["target"])
+        for d in DEPLOYMENTS
+        if d.get("schedules")
+    }
     from deployments.demo import steps
 
     assert {(uc.name, a, b) for uc, a, b in steps("shift4shop", "salesforce")} == scheduled

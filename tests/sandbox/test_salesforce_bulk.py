@@ -54,18 +54,21 @@ def parents(api: httpx.Client) -> dict[str, str]:
     """Accounts the upserted contacts point at by external id."""
     ids = {}
     for key in ("BLK-ACC-1", "BLK-ACC-2"):
-        ids[key] = api.patch(f"/sobjects/Account/Storebridge_Id__c/{key}",
-                             json={"Name": key}).json()["id"]
+        ids[key] = api.patch(
+            f"/sobjects/Account/Storebridge_Id__c/{key}", json={"Name": key}
+        ).json()["id"]
     return ids
 
 
 def test_insert_and_successful_results(sf: Salesforce, api: httpx.Client) -> None:
-    records = [{"Name": f"Bulk Insert {i}", "Storebridge_Id__c": f"BLK-INS-{i}"}
-               for i in range(5)]
+    records = [{"Name": f"Bulk Insert {i}", "Storebridge_Id__c": f"BLK-INS-{i}"} for i in range(5)]
     (result,) = bulk(sf, "Account").insert(records=records, wait=WAIT)
     assert job_id(result).startswith("750")
-    assert (result["numberRecordsProcessed"], result["numberRecordsFailed"],
-            result["numberRecordsTotal"]) == (5, 0, 5)
+    assert (
+        result["numberRecordsProcessed"],
+        result["numberRecordsFailed"],
+        result["numberRecordsTotal"],
+    ) == (5, 0, 5)
     text = bulk(sf, "Account").get_successful_records(job_id(result))
     assert text.startswith('"sf__Id","sf__Created",')
     done = parse(text)
@@ -76,42 +79,71 @@ def test_insert_and_successful_results(sf: Salesforce, api: httpx.Client) -> Non
     assert parse(bulk(sf, "Account").get_failed_records(job_id(result))) == []
 
 
-def test_mixed_upsert_with_relationships_and_results(sf: Salesforce, api: httpx.Client,
-                                                     parents: dict[str, str]) -> None:
-    existing = api.patch("/sobjects/Contact/Storebridge_Id__c/BLK-C-1",
-                         json={"LastName": "Before", "Phone": "111"}).json()["id"]
+def test_mixed_upsert_with_relationships_and_results(
+    sf: Salesforce, api: httpx.Client, parents: dict[str, str]
+) -> None:
+    existing = api.patch(
+        "/sobjects/Contact/Storebridge_Id__c/BLK-C-1", json={"LastName": "Before", "Phone": "111"}
+    ).json()["id"]
     records = [
-        {"Storebridge_Id__c": "BLK-C-1", "LastName": "After", "Phone": "",
-         "Account.Storebridge_Id__c": "BLK-ACC-1"},  # update; empty Phone is left unchanged
-        {"Storebridge_Id__c": "BLK-C-2", "LastName": "New", "Phone": "222",
-         "Account.Storebridge_Id__c": "BLK-ACC-2"},  # create
-        {"Storebridge_Id__c": "BLK-C-3", "LastName": "", "Phone": "333",
-         "Account.Storebridge_Id__c": ""},  # no LastName on create: fails
-        {"Storebridge_Id__c": "BLK-C-4", "LastName": "Orphan", "Phone": "",
-         "Account.Storebridge_Id__c": "BLK-ACC-404"},  # unknown parent: fails
+        {
+            "Storebridge_Id__c": "BLK-C-1",
+            "LastName": "After",
+            "Phone": "",
+            "Account.Storebridge_Id__c": "BLK-ACC-1",
+        },  # update; empty Phone is left unchanged
+        {
+            "Storebridge_Id__c": "BLK-C-2",
+            "LastName": "New",
+            "Phone": "222",
+            "Account.Storebridge_Id__c": "BLK-ACC-2",
+        },  # create
+        {
+            "Storebridge_Id__c": "BLK-C-3",
+            "LastName": "",
+            "Phone": "333",
+            "Account.Storebridge_Id__c": "",
+        },  # no LastName on create: fails
+        {
+            "Storebridge_Id__c": "BLK-C-4",
+            "LastName": "Orphan",
+            "Phone": "",
+            "Account.Storebridge_Id__c": "BLK-ACC-404",
+        },  # unknown parent: fails
     ]
-    (result,) = bulk(sf, "Contact").upsert(records=records, external_id_field="Storebridge_Id__c",
-                                           wait=WAIT)
+    (result,) = bulk(sf, "Contact").upsert(
+        records=records, external_id_field="Storebridge_Id__c", wait=WAIT
+    )
     assert (result["numberRecordsProcessed"], result["numberRecordsFailed"]) == (4, 2)
-    done = {r["Storebridge_Id__c"]: r for r in
-            parse(bulk(sf, "Contact").get_successful_records(job_id(result)))}
+    done = {
+        r["Storebridge_Id__c"]: r
+        for r in parse(bulk(sf, "Contact").get_successful_records(job_id(result)))
+    }
     assert {k: (r["sf__Created"], r["sf__Id"] == existing) for k, r in done.items()} == {
-        "BLK-C-1": ("false", True), "BLK-C-2": ("true", False)}
+        "BLK-C-1": ("false", True),
+        "BLK-C-2": ("true", False),
+    }
     failed_text = bulk(sf, "Contact").get_failed_records(job_id(result))
     assert failed_text.startswith('"sf__Id","sf__Error",')
     failed = {r["Storebridge_Id__c"]: r for r in parse(failed_text)}
     assert failed["BLK-C-3"]["sf__Error"] == (
-        "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --")
-    assert failed["BLK-C-4"]["sf__Error"].startswith("INVALID_FIELD:Foreign key external ID: "
-                                                    "BLK-ACC-404 not found")
+        "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --"
+    )
+    assert failed["BLK-C-4"]["sf__Error"].startswith(
+        "INVALID_FIELD:Foreign key external ID: BLK-ACC-404 not found"
+    )
     assert failed["BLK-C-4"]["Phone"] == ""  # input columns echoed as sent
     after = api.get(f"/sobjects/Contact/{existing}").json()
     assert (after["LastName"], after["Phone"], after["AccountId"]) == (
-        "After", "111", parents["BLK-ACC-1"])
+        "After",
+        "111",
+        parents["BLK-ACC-1"],
+    )
     new = api.get("/sobjects/Contact/Storebridge_Id__c/BLK-C-2").json()
     assert new["AccountId"] == parents["BLK-ACC-2"]
-    assert rows(api, "SELECT Id FROM Contact WHERE Storebridge_Id__c IN ('BLK-C-3', "
-                "'BLK-C-4')") == []
+    assert (
+        rows(api, "SELECT Id FROM Contact WHERE Storebridge_Id__c IN ('BLK-C-3', 'BLK-C-4')") == []
+    )
     unprocessed = bulk(sf, "Contact").get_unprocessed_records(job_id(result))
     assert parse(unprocessed) == []
     assert set(unprocessed.splitlines()[0].split(",")) == set(records[0])
@@ -119,8 +151,9 @@ def test_mixed_upsert_with_relationships_and_results(sf: Salesforce, api: httpx.
 
 def test_update_with_null_marker_and_delete(sf: Salesforce, api: httpx.Client) -> None:
     rid = api.post("/sobjects/Account", json={"Name": "Nulls", "Phone": "555"}).json()["id"]
-    (result,) = bulk(sf, "Account").update(records=[{"Id": rid, "Phone": "#N/A",
-                                                     "Name": "Nulled"}], wait=WAIT)
+    (result,) = bulk(sf, "Account").update(
+        records=[{"Id": rid, "Phone": "#N/A", "Name": "Nulled"}], wait=WAIT
+    )
     assert result["numberRecordsFailed"] == 0
     row = api.get(f"/sobjects/Account/{rid}").json()
     assert (row["Name"], row["Phone"]) == ("Nulled", None)
@@ -129,8 +162,10 @@ def test_update_with_null_marker_and_delete(sf: Salesforce, api: httpx.Client) -
     assert (deleted["numberRecordsProcessed"], deleted["numberRecordsFailed"]) == (2, 1)
     failed = parse(bulk(sf, "Account").get_failed_records(job_id(deleted)))
     assert failed[0]["sf__Id"] == ghost
-    assert [(r["Id"], r["IsDeleted"]) for r in rows_all(
-        api, f"SELECT Id, IsDeleted FROM Account WHERE Id = '{rid}'")] == [(rid, True)]
+    assert [
+        (r["Id"], r["IsDeleted"])
+        for r in rows_all(api, f"SELECT Id, IsDeleted FROM Account WHERE Id = '{rid}'")
+    ] == [(rid, True)]
 
 
 def test_hard_delete_skips_the_recycle_bin(sf: Salesforce, api: httpx.Client) -> None:
@@ -142,20 +177,29 @@ def test_hard_delete_skips_the_recycle_bin(sf: Salesforce, api: httpx.Client) ->
     assert rows_all(api, f"SELECT Id FROM Contact WHERE Id = '{contact.json()['id']}'") == []
 
 
-def test_csv_file_with_pipe_delimiter_and_crlf(sf: Salesforce, api: httpx.Client,
-                                               tmp_path: Path) -> None:
+def test_csv_file_with_pipe_delimiter_and_crlf(
+    sf: Salesforce, api: httpx.Client, tmp_path: Path
+) -> None:
     path = tmp_path / "accounts.csv"
-    path.write_bytes(b"Name|Storebridge_Id__c|Description\r\n"
-                     b'Pipe One|BLK-PIPE-1|"has | a pipe"\r\nPipe Two|BLK-PIPE-2|plain\r\n')
+    path.write_bytes(
+        b"Name|Storebridge_Id__c|Description\r\n"
+        b'Pipe One|BLK-PIPE-1|"has | a pipe"\r\nPipe Two|BLK-PIPE-2|plain\r\n'
+    )
     (result,) = bulk(sf, "Account").insert(
-        csv_file=str(path), column_delimiter=ColumnDelimiter.PIPE, line_ending=LineEnding.CRLF,
-        wait=WAIT)
+        csv_file=str(path),
+        column_delimiter=ColumnDelimiter.PIPE,
+        line_ending=LineEnding.CRLF,
+        wait=WAIT,
+    )
     assert result["numberRecordsProcessed"] == 2
     one = api.get("/sobjects/Account/Storebridge_Id__c/BLK-PIPE-1").json()
     assert one["Description"] == "has | a pipe"
     info = api.get(f"/jobs/ingest/{job_id(result)}").json()
     assert (info["columnDelimiter"], info["lineEnding"], info["object"]) == (
-        "PIPE", "CRLF", "Account")
+        "PIPE",
+        "CRLF",
+        "Account",
+    )
     text = bulk(sf, "Account").get_successful_records(job_id(result))
     assert text.startswith('"sf__Id"|"sf__Created"|Name|Storebridge_Id__c|Description\r\n')
 
@@ -185,22 +229,30 @@ def test_every_bulk_request_counts_once(sf: Salesforce, emu: SalesforceEmulator)
 
 # --- the state machine over plain HTTPS ----------------------------------------------------------
 def _job(api: httpx.Client, **spec: Any) -> dict[str, Any]:
-    response = api.post("/jobs/ingest", json={"object": "Account", "operation": "insert",
-                                              "contentType": "CSV", **spec})
+    response = api.post(
+        "/jobs/ingest",
+        json={"object": "Account", "operation": "insert", "contentType": "CSV", **spec},
+    )
     assert response.status_code == 200, response.text
     job: dict[str, Any] = response.json()
     return job
 
 
 def _upload(api: httpx.Client, job_id: str, data: str) -> httpx.Response:
-    return api.put(f"/jobs/ingest/{job_id}/batches", content=data.encode(),
-                   headers={"Content-Type": "text/csv"})
+    return api.put(
+        f"/jobs/ingest/{job_id}/batches",
+        content=data.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
 
 
 def test_job_info_and_states(api: httpx.Client) -> None:
     job = _job(api, operation="upsert", externalIdFieldName="storebridge_id__c")
     assert (job["state"], job["externalIdFieldName"], job["apiVersion"]) == (
-        "Open", "Storebridge_Id__c", 59.0)
+        "Open",
+        "Storebridge_Id__c",
+        59.0,
+    )
     assert job["contentUrl"] == f"services/data/v59.0/jobs/ingest/{job['id']}/batches"
     assert _upload(api, job["id"], "Name,Storebridge_Id__c\nS1,BLK-ST-1\n").status_code == 201
     second = _upload(api, job["id"], "Name\nS2\n")

@@ -15,8 +15,7 @@ from sandbox.runner import Sandbox
 from tests.sandbox.sf_helpers import emulator, entry, rows
 
 V = "/services/data/v59.0"
-HALTED = ("The transaction was rolled back since another operation in the same transaction "
-          "failed.")
+HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +30,17 @@ def sub(method: str, url: str, ref: str, body: Any = None) -> dict[str, Any]:
     return item
 
 
-def composite(api: httpx.Client, subrequests: list[dict[str, Any]],
-              all_or_none: bool = False) -> list[dict[str, Any]]:
-    response = api.post("/composite", json={"allOrNone": all_or_none, "collateSubrequests": False,
-                                            "compositeRequest": subrequests})
+def composite(
+    api: httpx.Client, subrequests: list[dict[str, Any]], all_or_none: bool = False
+) -> list[dict[str, Any]]:
+    response = api.post(
+        "/composite",
+        json={
+            "allOrNone": all_or_none,
+            "collateSubrequests": False,
+            "compositeRequest": subrequests,
+        },
+    )
     assert response.status_code == 200, response.text
     results: list[dict[str, Any]] = response.json()["compositeResponse"]
     assert [r["referenceId"] for r in results] == [s["referenceId"] for s in subrequests]
@@ -44,25 +50,53 @@ def composite(api: httpx.Client, subrequests: list[dict[str, Any]],
 def order_graph(book: str, entry_id: str, key: str, quantity: float = 2) -> list[dict[str, Any]]:
     """Account by external id, Order, OrderItem: the documented order-and-lines pattern."""
     return [
-        sub("PATCH", f"/sobjects/Account/Storebridge_Id__c/{key}-ACC", "refAccount",
-            {"Name": f"Composite {key}"}),
-        sub("POST", "/sobjects/Order", "refOrder", {
-            "AccountId": "@{refAccount.id}", "EffectiveDate": "2026-11-20", "Status": "Draft",
-            "Pricebook2Id": book, "Storebridge_Id__c": key}),
-        sub("POST", "/sobjects/OrderItem", "refLine1", {
-            "OrderId": "@{refOrder.id}", "PricebookEntryId": entry_id, "Quantity": quantity,
-            "UnitPrice": 10.5}),
+        sub(
+            "PATCH",
+            f"/sobjects/Account/Storebridge_Id__c/{key}-ACC",
+            "refAccount",
+            {"Name": f"Composite {key}"},
+        ),
+        sub(
+            "POST",
+            "/sobjects/Order",
+            "refOrder",
+            {
+                "AccountId": "@{refAccount.id}",
+                "EffectiveDate": "2026-11-20",
+                "Status": "Draft",
+                "Pricebook2Id": book,
+                "Storebridge_Id__c": key,
+            },
+        ),
+        sub(
+            "POST",
+            "/sobjects/OrderItem",
+            "refLine1",
+            {
+                "OrderId": "@{refOrder.id}",
+                "PricebookEntryId": entry_id,
+                "Quantity": quantity,
+                "UnitPrice": 10.5,
+            },
+        ),
     ]
 
 
 def test_order_and_lines_in_one_call(api: httpx.Client, book: str) -> None:
     tee = entry(api, "SB-TEE-001", book)["Id"]
-    results = composite(api, [
-        *order_graph(book, tee, "CMP-1"),
-        sub("GET", "/sobjects/Order/@{refOrder.id}?fields=TotalAmount,AccountId", "refRead"),
-        sub("GET", "/query?q=SELECT+Id,Quantity+FROM+OrderItem+WHERE+OrderId='@{refOrder.id}'",
-            "refItems"),
-    ], all_or_none=True)
+    results = composite(
+        api,
+        [
+            *order_graph(book, tee, "CMP-1"),
+            sub("GET", "/sobjects/Order/@{refOrder.id}?fields=TotalAmount,AccountId", "refRead"),
+            sub(
+                "GET",
+                "/query?q=SELECT+Id,Quantity+FROM+OrderItem+WHERE+OrderId='@{refOrder.id}'",
+                "refItems",
+            ),
+        ],
+        all_or_none=True,
+    )
     assert [r["httpStatusCode"] for r in results] == [201, 201, 201, 200, 200]
     account, order, line = (r["body"]["id"] for r in results[:3])
     assert results[1]["httpHeaders"] == {"Location": f"{V}/sobjects/Order/{order}"}
@@ -72,16 +106,38 @@ def test_order_and_lines_in_one_call(api: httpx.Client, book: str) -> None:
 
 
 def test_references_into_query_and_collection_results(api: httpx.Client, book: str) -> None:
-    results = composite(api, [
-        sub("GET", "/query?q=SELECT+Id,Name+FROM+Pricebook2+WHERE+IsStandard=true", "refBook"),
-        sub("POST", "/composite/sobjects", "refAccounts", {"records": [
-            {"attributes": {"type": "Account"}, "Name": "Coll A", "Storebridge_Id__c": "CMP-CA"},
-            {"attributes": {"type": "Account"}, "Name": "Coll B", "Storebridge_Id__c": "CMP-CB"},
-        ]}),
-        sub("POST", "/sobjects/Contact", "refContact", {
-            "LastName": "Of @{refBook.records[0].Name}", "AccountId": "@{refAccounts[1].id}"}),
-        sub("GET", "/sobjects/Account/Storebridge_Id__c/CMP-CB?fields=Name", "refByExt"),
-    ])
+    results = composite(
+        api,
+        [
+            sub("GET", "/query?q=SELECT+Id,Name+FROM+Pricebook2+WHERE+IsStandard=true", "refBook"),
+            sub(
+                "POST",
+                "/composite/sobjects",
+                "refAccounts",
+                {
+                    "records": [
+                        {
+                            "attributes": {"type": "Account"},
+                            "Name": "Coll A",
+                            "Storebridge_Id__c": "CMP-CA",
+                        },
+                        {
+                            "attributes": {"type": "Account"},
+                            "Name": "Coll B",
+                            "Storebridge_Id__c": "CMP-CB",
+                        },
+                    ]
+                },
+            ),
+            sub(
+                "POST",
+                "/sobjects/Contact",
+                "refContact",
+                {"LastName": "Of @{refBook.records[0].Name}", "AccountId": "@{refAccounts[1].id}"},
+            ),
+            sub("GET", "/sobjects/Account/Storebridge_Id__c/CMP-CB?fields=Name", "refByExt"),
+        ],
+    )
     assert [r["httpStatusCode"] for r in results] == [200, 200, 201, 200]
     contact = api.get(f"/sobjects/Contact/{results[2]['body']['id']}").json()
     assert contact["LastName"] == "Of Standard Price Book"  # interpolated into text
@@ -90,8 +146,10 @@ def test_references_into_query_and_collection_results(api: httpx.Client, book: s
 
 def test_all_or_none_rolls_everything_back(api: httpx.Client, book: str) -> None:
     tee = entry(api, "SB-TEE-001", book)["Id"]
-    subrequests = [*order_graph(book, tee, "CMP-AON", quantity=0),  # quantity 0 is refused
-                   sub("POST", "/sobjects/Account", "refAfter", {"Name": "Never"})]
+    subrequests = [
+        *order_graph(book, tee, "CMP-AON", quantity=0),  # quantity 0 is refused
+        sub("POST", "/sobjects/Account", "refAfter", {"Name": "Never"}),
+    ]
     results = composite(api, subrequests, all_or_none=True)
     assert [r["httpStatusCode"] for r in results] == [400, 400, 400, 400]
     assert results[2]["body"][0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
@@ -103,31 +161,52 @@ def test_all_or_none_rolls_everything_back(api: httpx.Client, book: str) -> None
 
 
 def test_without_all_or_none_failures_stay_local(api: httpx.Client) -> None:
-    results = composite(api, [
-        sub("POST", "/sobjects/Account", "refOk", {"Name": "Kept"}),
-        sub("POST", "/sobjects/Account", "refBad", {"Phone": "no name"}),
-        sub("POST", "/sobjects/Contact", "refChild", {"LastName": "X",
-                                                      "AccountId": "@{refBad.id}"}),
-        sub("POST", "/sobjects/Contact", "refLater", {"LastName": "Y",
-                                                      "AccountId": "@{refNope.id}"}),
-        sub("GET", "/sobjects/Account/@{refOk.id}?fields=Name", "refRead"),
-    ])
+    results = composite(
+        api,
+        [
+            sub("POST", "/sobjects/Account", "refOk", {"Name": "Kept"}),
+            sub("POST", "/sobjects/Account", "refBad", {"Phone": "no name"}),
+            sub(
+                "POST",
+                "/sobjects/Contact",
+                "refChild",
+                {"LastName": "X", "AccountId": "@{refBad.id}"},
+            ),
+            sub(
+                "POST",
+                "/sobjects/Contact",
+                "refLater",
+                {"LastName": "Y", "AccountId": "@{refNope.id}"},
+            ),
+            sub("GET", "/sobjects/Account/@{refOk.id}?fields=Name", "refRead"),
+        ],
+    )
     assert [r["httpStatusCode"] for r in results] == [201, 400, 400, 400, 200]
     assert results[1]["body"][0]["errorCode"] == "REQUIRED_FIELD_MISSING"
-    assert results[2]["body"] == [{
-        "errorCode": "PROCESSING_HALTED",
-        "message": "Invalid reference specified. No value for refBad.id found in refBad"}]
+    assert results[2]["body"] == [
+        {
+            "errorCode": "PROCESSING_HALTED",
+            "message": "Invalid reference specified. No value for refBad.id found in refBad",
+        }
+    ]
     assert results[3]["body"][0]["errorCode"] == "PROCESSING_HALTED"
     assert results[4]["body"]["Name"] == "Kept"
 
 
 def test_composite_all_or_none_overrides_collections(api: httpx.Client) -> None:
-    records = [{"attributes": {"type": "Account"}, "Name": "Inner A"},
-               {"attributes": {"type": "Account"}}]  # no Name: fails
+    records = [
+        {"attributes": {"type": "Account"}, "Name": "Inner A"},
+        {"attributes": {"type": "Account"}},
+    ]  # no Name: fails
     body = {"allOrNone": False, "records": records}
-    results = composite(api, [sub("POST", "/sobjects/Account", "refFirst", {"Name": "Outer"}),
-                              sub("POST", "/composite/sobjects", "refColl", body)],
-                        all_or_none=True)
+    results = composite(
+        api,
+        [
+            sub("POST", "/sobjects/Account", "refFirst", {"Name": "Outer"}),
+            sub("POST", "/composite/sobjects", "refColl", body),
+        ],
+        all_or_none=True,
+    )
     assert results[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
     assert [r["success"] for r in results[1]["body"]] == [False, False]
     assert rows(api, "SELECT Id FROM Account WHERE Name IN ('Outer', 'Inner A')") == []
@@ -137,16 +216,22 @@ def test_composite_all_or_none_overrides_collections(api: httpx.Client) -> None:
 
 
 def test_collections_upsert_delete_and_external_id_subrequests(api: httpx.Client) -> None:
-    upsert = {"records": [{"attributes": {"type": "Account"}, "Storebridge_Id__c": "CMP-UP",
-                           "Name": "Up"}]}
-    results = composite(api, [
-        sub("PATCH", "/composite/sobjects/Account/Storebridge_Id__c", "refUp", upsert),
-        sub("PATCH", "/sobjects/Account/Storebridge_Id__c/CMP-UP", "refAgain", {"Phone": "7"}),
-        sub("PATCH", "/sobjects/Account/@{refUp[0].id}", "refPatch", {"Name": "Upd"}),
-        sub("DELETE", "/composite/sobjects?ids=@{refUp[0].id}", "refDel"),
-        sub("GET", "/sobjects/Account/@{refUp[0].id}", "refGone"),
-        sub("GET", "/limits", "refUnsupported"),
-    ])
+    upsert = {
+        "records": [
+            {"attributes": {"type": "Account"}, "Storebridge_Id__c": "CMP-UP", "Name": "Up"}
+        ]
+    }
+    results = composite(
+        api,
+        [
+            sub("PATCH", "/composite/sobjects/Account/Storebridge_Id__c", "refUp", upsert),
+            sub("PATCH", "/sobjects/Account/Storebridge_Id__c/CMP-UP", "refAgain", {"Phone": "7"}),
+            sub("PATCH", "/sobjects/Account/@{refUp[0].id}", "refPatch", {"Name": "Upd"}),
+            sub("DELETE", "/composite/sobjects?ids=@{refUp[0].id}", "refDel"),
+            sub("GET", "/sobjects/Account/@{refUp[0].id}", "refGone"),
+            sub("GET", "/limits", "refUnsupported"),
+        ],
+    )
     assert [r["httpStatusCode"] for r in results] == [200, 200, 204, 200, 404, 404]
     assert results[1]["body"]["created"] is False
     assert results[3]["body"][0]["success"] is True
@@ -159,7 +244,8 @@ def test_collections_upsert_delete_and_external_id_subrequests(api: httpx.Client
 )
 def test_subrequest_limits(api: httpx.Client, count: int, queries: int, status: int) -> None:
     subrequests = [
-        sub("GET", "/query?q=SELECT+Id+FROM+Pricebook2", f"q{i}") if i < queries
+        sub("GET", "/query?q=SELECT+Id+FROM+Pricebook2", f"q{i}")
+        if i < queries
         else sub("GET", "/sobjects/Account/describe", f"d{i}")
         for i in range(count)
     ]
@@ -173,8 +259,10 @@ def test_subrequest_limits(api: httpx.Client, count: int, queries: int, status: 
     ("body", "code"),
     [
         ({"compositeRequest": [{"method": "GET", "url": V + "/limits"}]}, "JSON_PARSER_ERROR"),
-        ({"compositeRequest": [sub("GET", "/limits", "a"), sub("GET", "/limits", "a")]},
-         "INVALID_INPUT"),
+        (
+            {"compositeRequest": [sub("GET", "/limits", "a"), sub("GET", "/limits", "a")]},
+            "INVALID_INPUT",
+        ),
         ({"compositeRequest": [sub("GET", "/limits", "bad-ref")]}, "INVALID_INPUT"),
         ({"records": []}, "JSON_PARSER_ERROR"),
     ],
@@ -188,8 +276,10 @@ def test_one_call_counts_once(sb: Sandbox, api: httpx.Client) -> None:
     emu = emulator(sb)
     before_total, used = emu.count(), emu.api_requests_today()
     before = emu.count("POST /services/data/v{version}/composite")
-    composite(api, [sub("POST", "/sobjects/Account", f"a{i}", {"Name": f"Counted {i}"})
-                    for i in range(10)])
+    composite(
+        api,
+        [sub("POST", "/sobjects/Account", f"a{i}", {"Name": f"Counted {i}"}) for i in range(10)],
+    )
     assert emu.count("POST /services/data/v{version}/composite") == before + 1
     assert emu.count() == before_total + 1  # no subrequest is counted as an endpoint call
     assert emu.api_requests_today() == used + 1

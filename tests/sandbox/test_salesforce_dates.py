@@ -60,9 +60,14 @@ def dated(api: httpx.Client) -> dict[str, dt.date]:
     account = api.post("/sobjects/Account", json={"Name": "Dated"}).json()["id"]
     out: dict[str, dt.date] = {}
     orders = [
-        {"attributes": {"type": "Order"}, "AccountId": account, "Pricebook2Id": book,
-         "Status": "Draft", "EffectiveDate": (today() + n * DAY).isoformat(),
-         "Storebridge_Id__c": f"DATED-{n}"}
+        {
+            "attributes": {"type": "Order"},
+            "AccountId": account,
+            "Pricebook2Id": book,
+            "Status": "Draft",
+            "EffectiveDate": (today() + n * DAY).isoformat(),
+            "Storebridge_Id__c": f"DATED-{n}",
+        }
         for n in OFFSETS
     ]
     response = api.post("/composite/sobjects", json={"allOrNone": True, "records": orders})
@@ -71,9 +76,14 @@ def dated(api: httpx.Client) -> dict[str, dt.date]:
         out[result["id"]] = today() + n * DAY
         # 23:59:59 of the day before and 00:00:00 of the day: the boundaries of each range
         for moment in ("T00:00:00Z", "T23:59:59Z"):
-            api.post("/sobjects/Storebridge_Payment__c", json={
-                "Order__c": result["id"], "Kind__c": "Sale",
-                "Processed_At__c": (today() + n * DAY).isoformat() + moment})
+            api.post(
+                "/sobjects/Storebridge_Payment__c",
+                json={
+                    "Order__c": result["id"],
+                    "Kind__c": "Sale",
+                    "Processed_At__c": (today() + n * DAY).isoformat() + moment,
+                },
+            )
     return out
 
 
@@ -82,8 +92,9 @@ def _ids(api: httpx.Client, soql: str) -> set[str]:
 
 
 @pytest.mark.parametrize("literal", sorted(EXPECTED))
-def test_date_literal_on_a_date_field(api: httpx.Client, dated: dict[str, dt.date],
-                                      literal: str) -> None:
+def test_date_literal_on_a_date_field(
+    api: httpx.Client, dated: dict[str, dt.date], literal: str
+) -> None:
     start, end = EXPECTED[literal](today())
     base = "SELECT Id FROM Order WHERE Storebridge_Id__c LIKE 'DATED-%' AND EffectiveDate"
     checks = {
@@ -101,27 +112,35 @@ def test_date_literal_on_a_date_field(api: httpx.Client, dated: dict[str, dt.dat
 
 
 @pytest.mark.parametrize("literal", ["TODAY", "YESTERDAY", "LAST_N_DAYS:3", "THIS_WEEK"])
-def test_date_literal_on_a_datetime_field(api: httpx.Client, dated: dict[str, dt.date],
-                                          literal: str) -> None:
+def test_date_literal_on_a_datetime_field(
+    api: httpx.Client, dated: dict[str, dt.date], literal: str
+) -> None:
     start, end = EXPECTED[literal](today())
-    found = rows(api, "SELECT Processed_At__c FROM Storebridge_Payment__c WHERE "
-                 f"Processed_At__c = {literal} AND Order__r.Storebridge_Id__c LIKE 'DATED-%'")
+    found = rows(
+        api,
+        "SELECT Processed_At__c FROM Storebridge_Payment__c WHERE "
+        f"Processed_At__c = {literal} AND Order__r.Storebridge_Id__c LIKE 'DATED-%'",
+    )
     days = sorted({dt.date.fromisoformat(r["Processed_At__c"][:10]) for r in found})
     assert days == [start + n * DAY for n in range((end - start).days)]
     assert len(found) == 2 * len(days)  # both 00:00:00 and 23:59:59 of each day
 
 
-def test_in_with_date_literals_and_created_date(api: httpx.Client,
-                                                dated: dict[str, dt.date]) -> None:
-    soql = ("SELECT Id FROM Order WHERE Storebridge_Id__c LIKE 'DATED-%' AND EffectiveDate IN "
-            f"(YESTERDAY, TOMORROW, {(today() + 10 * DAY).isoformat()})")
+def test_in_with_date_literals_and_created_date(
+    api: httpx.Client, dated: dict[str, dt.date]
+) -> None:
+    soql = (
+        "SELECT Id FROM Order WHERE Storebridge_Id__c LIKE 'DATED-%' AND EffectiveDate IN "
+        f"(YESTERDAY, TOMORROW, {(today() + 10 * DAY).isoformat()})"
+    )
     expected = {rid for rid, d in dated.items() if (d - today()).days in (-1, 1, 10)}
     assert _ids(api, soql) == expected
     # records written now carry today's (business) date; the seed is a year old
     created = "SELECT COUNT() FROM Order WHERE Storebridge_Id__c LIKE 'DATED-%' AND CreatedDate"
     assert api.get("/query", params={"q": f"{created} = TODAY"}).json()["totalSize"] == len(dated)
-    old = api.get("/query", params={"q": "SELECT COUNT() FROM Product2 WHERE CreatedDate < "
-                                         "LAST_N_DAYS:300"}).json()
+    old = api.get(
+        "/query", params={"q": "SELECT COUNT() FROM Product2 WHERE CreatedDate < LAST_N_DAYS:300"}
+    ).json()
     assert old["totalSize"] > 0
 
 
@@ -130,7 +149,9 @@ def test_day_range_matches_the_documented_examples() -> None:
     assert day_range("LAST_N_DAYS", 1, monday) == (dt.date(2026, 11, 22), dt.date(2026, 11, 24))
     assert day_range("THIS_WEEK", None, monday) == (dt.date(2026, 11, 22), dt.date(2026, 11, 29))
     assert day_range("LAST_MONTH", None, dt.date(2026, 1, 15)) == (
-        dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+        dt.date(2025, 12, 1),
+        dt.date(2026, 1, 1),
+    )
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,9 @@ def _contact_body(rng: random.Random, accounts: list[str]) -> dict[str, Any]:
     return body
 
 
-def _step(emu: SalesforceEmulator, rng: random.Random, accounts: list[str],
-          contacts: list[str]) -> None:
+def _step(
+    emu: SalesforceEmulator, rng: random.Random, accounts: list[str], contacts: list[str]
+) -> None:
     roll = rng.random()
     if roll < 0.15 or not accounts:
         accounts.append(emu.dml.create("Account", {"Name": f"A{len(accounts)}"}))
@@ -63,8 +64,9 @@ def _step(emu: SalesforceEmulator, rng: random.Random, accounts: list[str],
             _rolled_back(emu, rng, accounts, contacts)
 
 
-def _rolled_back(emu: SalesforceEmulator, rng: random.Random, accounts: list[str],
-                 contacts: list[str]) -> None:
+def _rolled_back(
+    emu: SalesforceEmulator, rng: random.Random, accounts: list[str], contacts: list[str]
+) -> None:
     """Writes undone by a rollback."""
     with emu.store.atomic():
         emu.dml.create("Contact", _contact_body(rng, accounts))
@@ -103,8 +105,13 @@ def test_the_workload_is_big_and_varied(emu: SalesforceEmulator) -> None:
     binned = [r for r in emu.store.rows("Contact", deleted=True) if r["IsDeleted"]]
     assert len(live) > 1000
     assert binned  # the recycle bin is exercised too
-    assert max(len(emu.store.find("Contact", SCHEMA["Contact"].fields["Storebridge_Id__c"], k))
-               for k in KEYS) > 5
+    assert (
+        max(
+            len(emu.store.find("Contact", SCHEMA["Contact"].fields["Storebridge_Id__c"], k))
+            for k in KEYS
+        )
+        > 5
+    )
 
 
 def test_maintained_indexes_equal_a_rebuild(emu: SalesforceEmulator) -> None:

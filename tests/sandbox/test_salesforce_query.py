@@ -134,8 +134,7 @@ def test_typed_literals(sb: Sandbox, api: httpx.Client, emu_created: str) -> Non
     assert seeded == "2025-11-23T00:00:00.000+0000"  # the CRM's records pre-date the sync
     assert q(
         api,
-        "SELECT COUNT() FROM Product2 WHERE CreatedDate < 2025-11-23T00:00:01Z"
-        " AND IsActive = true",
+        "SELECT COUNT() FROM Product2 WHERE CreatedDate < 2025-11-23T00:00:01Z AND IsActive = true",
     )["totalSize"] == len(sb.world.skus())  # products and variants
     assert (
         q(api, "SELECT COUNT() FROM Product2 WHERE SystemModstamp > 2025-11-22T20:00:00-05:00")[

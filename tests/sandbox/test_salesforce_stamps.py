@@ -39,8 +39,11 @@ def book(api: httpx.Client) -> str:
 
 
 def stamps(api: httpx.Client, sobject: str, rid: str) -> dict[str, Any]:
-    rec = rows_all(api, f"SELECT CreatedDate, LastModifiedDate, SystemModstamp, IsDeleted FROM "
-                   f"{sobject} WHERE Id = '{rid}'")
+    rec = rows_all(
+        api,
+        f"SELECT CreatedDate, LastModifiedDate, SystemModstamp, IsDeleted FROM "
+        f"{sobject} WHERE Id = '{rid}'",
+    )
     assert len(rec) == 1, (sobject, rid)
     return rec[0]
 
@@ -58,12 +61,23 @@ def account(api: httpx.Client, key: str) -> str:
 
 
 def order_with_item(api: httpx.Client, book: str, key: str, **extra: Any) -> tuple[str, str]:
-    body = {"AccountId": account(api, f"{key}-ACC"), "EffectiveDate": "2026-11-20",
-            "Status": "Draft", "Pricebook2Id": book, **extra}
+    body = {
+        "AccountId": account(api, f"{key}-ACC"),
+        "EffectiveDate": "2026-11-20",
+        "Status": "Draft",
+        "Pricebook2Id": book,
+        **extra,
+    }
     order = api.post("/sobjects/Order", json=body).json()["id"]
-    item = api.post("/sobjects/OrderItem", json={
-        "OrderId": order, "PricebookEntryId": entry(api, "SB-MUG-002", book)["Id"],
-        "Quantity": 1, "UnitPrice": 5})
+    item = api.post(
+        "/sobjects/OrderItem",
+        json={
+            "OrderId": order,
+            "PricebookEntryId": entry(api, "SB-MUG-002", book)["Id"],
+            "Quantity": 1,
+            "UnitPrice": 5,
+        },
+    )
     assert item.status_code == 201, item.text
     return order, item.json()["id"]
 
@@ -83,8 +97,11 @@ def test_collections_update_and_upsert(api: httpx.Client) -> None:
     assert api.patch("/composite/sobjects", json=body).json()[0]["success"]
     middle = stamps(api, "Account", rid)
     assert_moved(before, middle)
-    upsert = {"records": [{"attributes": {"type": "Account"}, "Storebridge_Id__c": "ST-COLL",
-                           "Phone": "3"}]}
+    upsert = {
+        "records": [
+            {"attributes": {"type": "Account"}, "Storebridge_Id__c": "ST-COLL", "Phone": "3"}
+        ]
+    }
     result = api.patch("/composite/sobjects/Account/Storebridge_Id__c", json=upsert).json()
     assert result[0]["created"] is False
     assert_moved(middle, stamps(api, "Account", rid))
@@ -93,8 +110,16 @@ def test_collections_update_and_upsert(api: httpx.Client) -> None:
 def test_composite_subrequest(api: httpx.Client) -> None:
     rid = account(api, "ST-COMP")
     before = stamps(api, "Account", rid)
-    body = {"compositeRequest": [{"method": "PATCH", "referenceId": "a", "body": {"Phone": "4"},
-                                  "url": f"/services/data/v59.0/sobjects/Account/{rid}"}]}
+    body = {
+        "compositeRequest": [
+            {
+                "method": "PATCH",
+                "referenceId": "a",
+                "body": {"Phone": "4"},
+                "url": f"/services/data/v59.0/sobjects/Account/{rid}",
+            }
+        ]
+    }
     result = api.post("/composite", json=body).json()["compositeResponse"]
     assert result[0]["httpStatusCode"] == 204
     assert_moved(before, stamps(api, "Account", rid))
@@ -104,20 +129,28 @@ def test_bulk_update(api: httpx.Client) -> None:
     rid = account(api, "ST-BULK")
     before = stamps(api, "Account", rid)
     job = api.post("/jobs/ingest", json={"object": "Account", "operation": "update"}).json()
-    upload = api.put(f"/jobs/ingest/{job['id']}/batches", content=f"Id,Phone\n{rid},5\n",
-                     headers={"Content-Type": "text/csv"})
+    upload = api.put(
+        f"/jobs/ingest/{job['id']}/batches",
+        content=f"Id,Phone\n{rid},5\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert upload.status_code == 201
     api.patch(f"/jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
     assert_moved(before, stamps(api, "Account", rid))
 
 
-def test_roll_ups_move_the_parent(api: httpx.Client, emu: SalesforceEmulator,
-                                  book: str) -> None:
+def test_roll_ups_move_the_parent(api: httpx.Client, emu: SalesforceEmulator, book: str) -> None:
     order, _ = order_with_item(api, book, "ST-ROLL")
     before = stamps(api, "Order", order)
-    api.post("/sobjects/OrderItem", json={
-        "OrderId": order, "PricebookEntryId": entry(api, "SB-CAP-003", book)["Id"],
-        "Quantity": 2, "UnitPrice": 3})
+    api.post(
+        "/sobjects/OrderItem",
+        json={
+            "OrderId": order,
+            "PricebookEntryId": entry(api, "SB-CAP-003", book)["Id"],
+            "Quantity": 2,
+            "UnitPrice": 3,
+        },
+    )
     assert_moved(before, stamps(api, "Order", order))  # TotalAmount rolled up
     level = rows(api, "SELECT Id, Product__c FROM Stock_Level__c LIMIT 1")[0]
     product = stamps(api, "Product2", level["Product__c"])
@@ -148,7 +181,10 @@ def test_query_all_and_is_deleted(api: httpx.Client) -> None:
     assert rows(api, base + " AND IsDeleted = true") == []
     everything = rows_all(api, base + " ORDER BY Storebridge_Id__c")
     assert [(r["Id"], r["IsDeleted"]) for r in everything] == [
-        (ids[0], True), (ids[1], True), (ids[2], False)]
+        (ids[0], True),
+        (ids[1], True),
+        (ids[2], False),
+    ]
     binned = rows_all(api, base + " AND IsDeleted = true ORDER BY Id")
     assert [r["Id"] for r in binned] == sorted(ids[:2])
 
@@ -159,11 +195,20 @@ def test_polling_by_system_modstamp(api: httpx.Client) -> None:
     api.patch(f"/sobjects/Account/{ids[2]}", json={"Phone": "9"})
     api.patch(f"/sobjects/Account/{ids[0]}", json={"Phone": "9"})
     watermark = mark  # the API's own format is a valid SOQL datetime literal
-    changed = rows_all(api, "SELECT Id, SystemModstamp, IsDeleted FROM Account WHERE "
-                       f"SystemModstamp > {watermark} ORDER BY SystemModstamp, Id")
+    changed = rows_all(
+        api,
+        "SELECT Id, SystemModstamp, IsDeleted FROM Account WHERE "
+        f"SystemModstamp > {watermark} ORDER BY SystemModstamp, Id",
+    )
     assert [r["Id"] for r in changed] == [ids[2], ids[0]]
     api.delete(f"/sobjects/Account/{ids[1]}")
-    newer = rows_all(api, "SELECT Id, IsDeleted FROM Account WHERE SystemModstamp > "
-                     f"{watermark} AND SystemModstamp = TODAY ORDER BY SystemModstamp, Id")
+    newer = rows_all(
+        api,
+        "SELECT Id, IsDeleted FROM Account WHERE SystemModstamp > "
+        f"{watermark} AND SystemModstamp = TODAY ORDER BY SystemModstamp, Id",
+    )
     assert [(r["Id"], r["IsDeleted"]) for r in newer] == [
-        (ids[2], False), (ids[0], False), (ids[1], True)]
+        (ids[2], False),
+        (ids[0], False),
+        (ids[1], True),
+    ]

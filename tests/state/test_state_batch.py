@@ -23,19 +23,31 @@ EMAIL = "jane.doe@example.com"
 
 
 def bind(external_id: str, target_id: str, payload_hash: str = "h") -> BindRequest:
-    return BindRequest("shift4shop", "order", external_id, "salesforce", "Order", target_id,
-                       payload_hash)
+    return BindRequest(
+        "shift4shop", "order", external_id, "salesforce", "Order", target_id, payload_hash
+    )
 
 
 def failure(external_id: str, message: str = "unknown SKU", payload: Any = None) -> Failure:
-    return Failure("shift4shop", "order", external_id, "RecordError",
-                   f"shift4shop:order:{external_id}: {message}", payload)
+    return Failure(
+        "shift4shop",
+        "order",
+        external_id,
+        "RecordError",
+        f"shift4shop:order:{external_id}: {message}",
+        payload,
+    )
 
 
 def park(store: StateStore, external_id: str, flow: str = FLOW) -> int:
-    return store.add_dead_letter(flow=flow, system="shift4shop", entity="order",
-                                 external_id=external_id, error_class="RecordError",
-                                 message="earlier failure").id
+    return store.add_dead_letter(
+        flow=flow,
+        system="shift4shop",
+        entity="order",
+        external_id=external_id,
+        error_class="RecordError",
+        message="earlier failure",
+    ).id
 
 
 def xref_rows(store: StateStore) -> int:
@@ -48,14 +60,19 @@ def test_a_batch_binds_dead_letters_and_resolves_at_once(store: StateStore) -> N
     failing_again = park(store, "4")
     other_flow = park(store, "1", flow="customers:shift4shop->salesforce")
 
-    counts = store.record_batch(BatchRecord(
-        flow=FLOW,
-        binds=[bind("1", "801-old"), bind("2", "801-2"), bind("1", "801-1", "h-new")],
-        failures=[failure("3"), failure("4", "still unknown")],
-        succeeded=[("shift4shop", "order", "1"), ("shift4shop", "order", "2"),
-                   ("shift4shop", "order", "1")],
-        run_id="run-9",
-    ))
+    counts = store.record_batch(
+        BatchRecord(
+            flow=FLOW,
+            binds=[bind("1", "801-old"), bind("2", "801-2"), bind("1", "801-1", "h-new")],
+            failures=[failure("3"), failure("4", "still unknown")],
+            succeeded=[
+                ("shift4shop", "order", "1"),
+                ("shift4shop", "order", "2"),
+                ("shift4shop", "order", "1"),
+            ],
+            run_id="run-9",
+        )
+    )
 
     assert (counts.bound, counts.resolved) == (2, 1)
     assert len(counts.dead_letter_ids) == 2
@@ -82,8 +99,14 @@ def test_a_failure_inside_the_batch_leaves_nothing_behind(
 
     monkeypatch.setattr(store, "_add_dead_letter", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        store.record_batch(BatchRecord(FLOW, binds=[bind("1", "801-1")], failures=[failure("2")],
-                                       succeeded=[("shift4shop", "order", "1")]))
+        store.record_batch(
+            BatchRecord(
+                FLOW,
+                binds=[bind("1", "801-1")],
+                failures=[failure("2")],
+                succeeded=[("shift4shop", "order", "1")],
+            )
+        )
     monkeypatch.undo()
 
     assert xref_rows(store) == 0  # the bindings were written first, and rolled back
@@ -102,10 +125,18 @@ def test_an_empty_batch_opens_no_transaction(
 
 
 def test_payloads_and_messages_are_redacted(store: StateStore) -> None:
-    counts = store.record_batch(BatchRecord(FLOW, failures=[
-        failure("5", f"customer {EMAIL} matches two contacts",
-                {"id": 5, "email": EMAIL, "card_number": "4111111111111111"}),
-    ]))
+    counts = store.record_batch(
+        BatchRecord(
+            FLOW,
+            failures=[
+                failure(
+                    "5",
+                    f"customer {EMAIL} matches two contacts",
+                    {"id": 5, "email": EMAIL, "card_number": "4111111111111111"},
+                ),
+            ],
+        )
+    )
     letter = store.get_dead_letter(counts.dead_letter_ids[0])
     assert EMAIL not in letter.message
     assert "j***@example.com" in letter.message
@@ -121,10 +152,13 @@ def test_concurrent_batches_of_overlapping_records_do_not_deadlock(
 
     def record(worker: int) -> int:
         shuffled = random.Random(worker).sample(ids, len(ids))
-        counts = store.record_batch(BatchRecord(
-            FLOW, binds=[bind(i, f"801-{worker}-{i}") for i in shuffled],
-            succeeded=[("shift4shop", "order", i) for i in shuffled],
-        ))
+        counts = store.record_batch(
+            BatchRecord(
+                FLOW,
+                binds=[bind(i, f"801-{worker}-{i}") for i in shuffled],
+                succeeded=[("shift4shop", "order", i) for i in shuffled],
+            )
+        )
         return counts.bound
 
     assert concurrently(6, record) == [80] * 6

@@ -50,8 +50,9 @@ def backdate(store: StateStore, route_ids: Sequence[int], when: datetime) -> Non
 
 
 def test_add_event_stores_the_event_and_a_route_per_subscriber(store: StateStore) -> None:
-    event, created = store.add_event(SOURCE, "d-1", TOPIC, "100", {"data": {"id": 100}},
-                                     routes=[O2C, O2C_ERP])
+    event, created = store.add_event(
+        SOURCE, "d-1", TOPIC, "100", {"data": {"id": 100}}, routes=[O2C, O2C_ERP]
+    )
     assert created
     assert (event.source, event.topic, event.resource_id) == (SOURCE, TOPIC, "100")
     assert event.payload == {"data": {"id": 100}}
@@ -94,11 +95,13 @@ def test_concurrent_duplicate_deliveries_make_one_event_and_one_route(
 
 
 def test_add_events_stores_a_burst_at_once(store: StateStore) -> None:
-    results = store.add_events([
-        (SOURCE, "b-1", TOPIC, "1", None, [O2C]),
-        (SOURCE, "b-2", TOPIC, "2", None, [O2C]),
-        (SOURCE, "b-1", TOPIC, "1", None, [O2C]),  # the same delivery twice in one burst
-    ])
+    results = store.add_events(
+        [
+            (SOURCE, "b-1", TOPIC, "1", None, [O2C]),
+            (SOURCE, "b-2", TOPIC, "2", None, [O2C]),
+            (SOURCE, "b-1", TOPIC, "1", None, [O2C]),  # the same delivery twice in one burst
+        ]
+    )
     assert [created for _, created in results] == [True, True, False]
     assert results[2][0] == results[0][0]
     assert store.inbox_counts()["pending"] == 2
@@ -173,8 +176,9 @@ def test_claim_takes_pending_and_dispatched_of_one_subscription(store: StateStor
     assert [r.route_id for r in claimed] == ids[:3]
     assert all(r.status is InboxStatus.PROCESSING for r in claimed)
     assert all(r.flow_run_id == "run-A" and r.attempts == 1 for r in claimed)
-    assert {(r.use_case, r.source, r.target) for r in claimed} == {("order-to-cash", SOURCE,
-                                                                   "salesforce")}
+    assert {(r.use_case, r.source, r.target) for r in claimed} == {
+        ("order-to-cash", SOURCE, "salesforce")
+    }
     assert store.claim_events("order-to-cash", SOURCE, "salesforce", "run-B") == []
     limited = store.claim_events("order-to-cash", "bigcommerce", "salesforce", "run-C", limit=1)
     assert len(limited) == 1
@@ -183,9 +187,7 @@ def test_claim_takes_pending_and_dispatched_of_one_subscription(store: StateStor
 def test_concurrent_claimers_get_disjoint_sets_covering_all(
     store: StateStore, concurrently: Any
 ) -> None:
-    results = store.add_events(
-        [(SOURCE, f"d-{n}", TOPIC, str(n), None, [O2C]) for n in range(240)]
-    )
+    results = store.add_events([(SOURCE, f"d-{n}", TOPIC, str(n), None, [O2C]) for n in range(240)])
     ids = {r.route_id for event, _ in results for r in store.routes_of(event.id)}
 
     def drain(worker: int) -> list[int]:
@@ -251,7 +253,11 @@ def test_requeue_stale_keeps_the_previous_run_id(store: StateStore) -> None:
     after = {i: route(store, i) for i in ids}
     assert [after[i].status for i in ids] == ["pending", "pending", "dispatched", "pending", "done"]
     assert [after[i].flow_run_id for i in ids] == [
-        "crashed", "crashed", "still-fresh", "started-late", None
+        "crashed",
+        "crashed",
+        "still-fresh",
+        "started-late",
+        None,
     ]
     assert [after[i].attempts for i in ids] == [1, 1, 0, 0, 0]
     assert store.requeue_stale(timedelta(minutes=10), now=OLD) == 0
@@ -265,7 +271,15 @@ def test_requeue_stale_keeps_the_previous_run_id(store: StateStore) -> None:
 
 def test_retry_delay_backs_off_to_an_hour() -> None:
     assert [retry_delay(n).total_seconds() for n in range(9)] == [
-        30, 30, 60, 120, 240, 480, 960, 1920, 3600
+        30,
+        30,
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
     ]
     assert retry_delay(50) == timedelta(hours=1)
 

@@ -56,11 +56,13 @@ def _old_inbox(store: StateStore) -> dict[str, int]:
         ids[key] = event.id
     with store.engine.begin() as connection:
         connection.execute(
-            update(InboxRow).where(InboxRow.id == ids["d-claimed"])
+            update(InboxRow)
+            .where(InboxRow.id == ids["d-claimed"])
             .values(status="processing", attempts=2, flow_run_id="run-7", last_error="503")
         )
-        connection.execute(update(InboxRow).where(InboxRow.id == ids["d-done"])
-                           .values(status="done", attempts=1))
+        connection.execute(
+            update(InboxRow).where(InboxRow.id == ids["d-done"]).values(status="done", attempts=1)
+        )
     return ids
 
 
@@ -73,7 +75,10 @@ def _check_routed(store: StateStore, ids: dict[str, int]) -> None:
     new, claimed, done = routes["d-new"][0], routes["d-claimed"][0], routes["d-done"][0]
     assert (new.status, new.attempts, new.flow_run_id) == (InboxStatus.PENDING, 0, None)
     assert (claimed.status, claimed.attempts, claimed.flow_run_id, claimed.last_error) == (
-        InboxStatus.PROCESSING, 2, "run-7", "503"
+        InboxStatus.PROCESSING,
+        2,
+        "run-7",
+        "503",
     )
     assert (done.status, done.attempts) == (InboxStatus.DONE, 1)
     # The routed events now drain through the new API.
@@ -119,8 +124,13 @@ def test_upgrade_from_0002_keeps_dead_letters_and_routes_events(
     assert empty_store.current_revision() == "0002"
     assert not {"inbox_routes", "meta"} & tables(empty_store)
     letter = empty_store.add_dead_letter(
-        flow="order-to-cash", system="shift4shop", entity="order", external_id="9",
-        error_class="RecordError", message="order 9: unknown SKU", payload={"id": 9},
+        flow="order-to-cash",
+        system="shift4shop",
+        entity="order",
+        external_id="9",
+        error_class="RecordError",
+        message="order 9: unknown SKU",
+        payload={"id": 9},
     )
     ids = _old_inbox(empty_store)
 
@@ -129,14 +139,22 @@ def test_upgrade_from_0002_keeps_dead_letters_and_routes_events(
     assert empty_store.current_revision() == "0003"
     kept = empty_store.get_dead_letter(letter.id)
     assert (kept.message, kept.payload, kept.status) == (
-        "order 9: unknown SKU", {"id": 9}, DeadLetterStatus.OPEN
+        "order 9: unknown SKU",
+        {"id": 9},
+        DeadLetterStatus.OPEN,
     )
     _check_routed(empty_store, ids)
 
 
 def test_deleting_an_event_deletes_its_routes(store: StateStore) -> None:
-    event, _ = store.add_event("shift4shop", "d-1", "order", "1", None,
-                               [("order-to-cash", "salesforce"), ("customers", "salesforce")])
+    event, _ = store.add_event(
+        "shift4shop",
+        "d-1",
+        "order",
+        "1",
+        None,
+        [("order-to-cash", "salesforce"), ("customers", "salesforce")],
+    )
     assert len(store.routes_of(event.id)) == 2
     with store.engine.begin() as connection:
         connection.execute(delete(InboxRow).where(InboxRow.id == event.id))
@@ -157,8 +175,9 @@ def test_downgrade_step_by_step_then_upgrade(store: StateStore) -> None:
 
 
 def test_downgrade_keeps_finished_events_finished(store: StateStore) -> None:
-    event, _ = store.add_event("shift4shop", "d-1", "order", "1", None,
-                               [("order-to-cash", "salesforce")])
+    event, _ = store.add_event(
+        "shift4shop", "d-1", "order", "1", None, [("order-to-cash", "salesforce")]
+    )
     (routed,) = store.claim_events("order-to-cash", "shift4shop", "salesforce", "run-1")
     store.complete_events([routed.route_id])
 
@@ -166,7 +185,8 @@ def test_downgrade_keeps_finished_events_finished(store: StateStore) -> None:
 
     with store.engine.connect() as connection:
         status = connection.execute(
-            select(InboxRow.status).where(InboxRow.id == event.id)).scalar_one()
+            select(InboxRow.status).where(InboxRow.id == event.id)
+        ).scalar_one()
     assert status == "done"
 
 

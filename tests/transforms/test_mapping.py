@@ -134,9 +134,7 @@ def test_resolve_indexes_and_missing_steps() -> None:
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "transforms" / "mappings"
 TABLES = {"shift4shop/order_status", "salesforce/inventory_from"}  # plain tables, not mappings
-SHIPPED = sorted(
-    str(p.relative_to(MAPPINGS).with_suffix("")) for p in MAPPINGS.glob("*/*.yaml")
-)
+SHIPPED = sorted(str(p.relative_to(MAPPINGS).with_suffix("")) for p in MAPPINGS.glob("*/*.yaml"))
 
 
 def test_the_list_of_shipped_mappings_is_complete() -> None:
@@ -196,8 +194,10 @@ def test_configured_status_overrides_keep_the_other_entries() -> None:
 
 
 def test_case_insensitive_lookup_for_labels_typed_by_people() -> None:
-    m = mapping({"S": {"from": "s", "lookup": "t", "lookup_ci": True}},
-                {"t": {"Partially Shipped": "partially_shipped"}})
+    m = mapping(
+        {"S": {"from": "s", "lookup": "t", "lookup_ci": True}},
+        {"t": {"Partially Shipped": "partially_shipped"}},
+    )
     assert apply(m, {"s": "partially SHIPPED"}) == {"S": "partially_shipped"}
     strict = mapping({"S": {"from": "s", "lookup": "t"}}, {"t": {"Shipped": "shipped"}})
     with pytest.raises(MappingError, match="'shipped' has no entry"):

@@ -37,33 +37,65 @@ SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "shift4shop"
 EXT = "Storebridge_Id__c"
 
 CONTACT = {
-    "Id": "003000000000001AAA", "AccountId": "001000000000001AAA", "FirstName": "Kira",
-    "LastName": "Quinto", "Email": "Kira.Quinto@Example.com", "Phone": "+1 305 555 0101",
-    "MailingStreet": "99 Elm St\nApt 4", "MailingCity": "Miami", "MailingState": "FL",
-    "MailingPostalCode": "33101", "MailingCountry": "US",
-    "SystemModstamp": "2026-11-20T14:05:09.000+0000", EXT: "shift4shop:customer:26",
+    "Id": "003000000000001AAA",
+    "AccountId": "001000000000001AAA",
+    "FirstName": "Kira",
+    "LastName": "Quinto",
+    "Email": "Kira.Quinto@Example.com",
+    "Phone": "+1 305 555 0101",
+    "MailingStreet": "99 Elm St\nApt 4",
+    "MailingCity": "Miami",
+    "MailingState": "FL",
+    "MailingPostalCode": "33101",
+    "MailingCountry": "US",
+    "SystemModstamp": "2026-11-20T14:05:09.000+0000",
+    EXT: "shift4shop:customer:26",
 }
 ORDER = {
-    "Id": "801000000000001AAA", EXT: "shift4shop:order:1001", "Fulfillment_Status__c": "shipped",
-    "Carrier__c": "UPS", "Shipping_Service__c": "Ground",
+    "Id": "801000000000001AAA",
+    EXT: "shift4shop:order:1001",
+    "Fulfillment_Status__c": "shipped",
+    "Carrier__c": "UPS",
+    "Shipping_Service__c": "Ground",
     "Tracking_Number__c": "1Z999AA10123456784",
-    "Shipped_Date__c": "2026-11-21", "SystemModstamp": "2026-11-21T18:00:00.000+0000",
+    "Shipped_Date__c": "2026-11-21",
+    "SystemModstamp": "2026-11-21T18:00:00.000+0000",
 }
 ITEMS = [
-    {"Id": "802000000000001AAA", EXT: "shift4shop:order_line:1001-1", "Quantity_Shipped__c": 2,
-     "PricebookEntry": {"Product2": {"ProductCode": "SB-TEE-001-M"}}},
-    {"Id": "802000000000002AAA", EXT: "shift4shop:order_line:1001-2", "Quantity_Shipped__c": 0,
-     "PricebookEntry": {"Product2": {"ProductCode": "SB-CAP-048"}}},  # not shipped yet
+    {
+        "Id": "802000000000001AAA",
+        EXT: "shift4shop:order_line:1001-1",
+        "Quantity_Shipped__c": 2,
+        "PricebookEntry": {"Product2": {"ProductCode": "SB-TEE-001-M"}},
+    },
+    {
+        "Id": "802000000000002AAA",
+        EXT: "shift4shop:order_line:1001-2",
+        "Quantity_Shipped__c": 0,
+        "PricebookEntry": {"Product2": {"ProductCode": "SB-CAP-048"}},
+    },  # not shipped yet
 ]
 PRODUCT = {
-    "Id": "01t000000000001AAA", "ProductCode": "SB-TEE-001", "Name": "Tee", "IsActive": True,
-    "Description": "<p>Soft <b>cotton</b></p>", "SystemModstamp": "2026-11-01T06:30:00.000+0000",
+    "Id": "01t000000000001AAA",
+    "ProductCode": "SB-TEE-001",
+    "Name": "Tee",
+    "IsActive": True,
+    "Description": "<p>Soft <b>cotton</b></p>",
+    "SystemModstamp": "2026-11-01T06:30:00.000+0000",
 }
 VARIANTS = [
-    {"Id": "01t000000000002AAA", "ProductCode": "SB-TEE-001-XS", "Variant_Option__c": "Size=XS",
-     "IsActive": True},
-    {"Id": "01t000000000003AAA", "ProductCode": "SB-TEE-001-XL", "Variant_Option__c": "Size=XL",
-     "IsActive": False},
+    {
+        "Id": "01t000000000002AAA",
+        "ProductCode": "SB-TEE-001-XS",
+        "Variant_Option__c": "Size=XS",
+        "IsActive": True,
+    },
+    {
+        "Id": "01t000000000003AAA",
+        "ProductCode": "SB-TEE-001-XL",
+        "Variant_Option__c": "Size=XL",
+        "IsActive": False,
+    },
 ]
 PRICES = {"SB-TEE-001": Decimal("19.90"), "SB-TEE-001-XS": Decimal("17.50")}
 
@@ -96,43 +128,56 @@ def test_product_matches_golden() -> None:
     product = decode_product(PRODUCT, VARIANTS, PRICES, currency="USD")
     check_golden("salesforce_product.json", product.model_dump(mode="json"))
     assert [v.price.amount if v.price else None for v in product.variants] == [
-        Decimal("17.50"), None
+        Decimal("17.50"),
+        None,
     ]
 
 
 def test_payloads_written_for_the_captured_order_match_golden() -> None:
     raw = RawOrder.model_validate(json.loads((SAMPLES / "order.json").read_text())[0])
     order = decode_order(raw, timezone="America/New_York", currency="USD")
-    ctx = {"account_id": "001A", "contact_id": "003C", "pricebook_id": "01sP",
-           "pricebook_entry_id": "01uE", "order_id": "801O", "order_ref": {EXT: "o"},
-           "timezone": "America/New_York", "option_name": "Size"}
+    ctx = {
+        "account_id": "001A",
+        "contact_id": "003C",
+        "pricebook_id": "01sP",
+        "pricebook_entry_id": "01uE",
+        "order_id": "801O",
+        "order_ref": {EXT: "o"},
+        "timezone": "America/New_York",
+        "option_name": "Size",
+    }
     shipment = order.shipments[0]
-    fulfillment = Fulfillment(ref=order.ref, order=order.ref, status=order.status,
-                              shipments=(shipment,))
+    fulfillment = Fulfillment(
+        ref=order.ref, order=order.ref, status=order.status, shipments=(shipment,)
+    )
     payloads = {
         "salesforce/account": apply(load_mapping("salesforce/account"), order.customer),
         "salesforce/contact": apply(load_mapping("salesforce/contact"), order.customer, ctx=ctx),
         "salesforce/order": apply(load_mapping("salesforce/order"), order, ctx=ctx),
-        "salesforce/order_item": apply(load_mapping("salesforce/order_item"), order.lines[0],
-                                       ctx=ctx),
-        "salesforce/payment": apply(load_mapping("salesforce/payment"), order.payments[0],
-                                    ctx=ctx),
+        "salesforce/order_item": apply(
+            load_mapping("salesforce/order_item"), order.lines[0], ctx=ctx
+        ),
+        "salesforce/payment": apply(load_mapping("salesforce/payment"), order.payments[0], ctx=ctx),
         "shift4shop/customer": apply(load_mapping("shift4shop/customer"), order.customer),
         "shift4shop/fulfillment": apply(load_mapping("shift4shop/fulfillment"), fulfillment),
         "shift4shop/shipment": apply(load_mapping("shift4shop/shipment"), shipment, ctx=ctx),
     }
     product = decode_product(PRODUCT, VARIANTS, PRICES, currency="USD")
     payloads["shift4shop/product"] = apply(load_mapping("shift4shop/product"), product)
-    payloads["shift4shop/variant"] = apply(load_mapping("shift4shop/variant"), product.variants[0],
-                                           ctx=ctx)
+    payloads["shift4shop/variant"] = apply(
+        load_mapping("shift4shop/variant"), product.variants[0], ctx=ctx
+    )
     check_golden("payloads_order_230.json", plain(payloads))
     assert payloads["salesforce/order"]["Amount_Paid__c"] == Decimal("108.75")
     assert payloads["shift4shop/product"]["SKUInfo"]["Price"] == Decimal("19.90")
 
 
 def test_stock_sums_levels_and_keeps_the_safety_stock_back() -> None:
-    stock = decode_stock({"Id": "01t1", "ProductCode": "SB-CAP-048"},
-                         [("MAIN", 10, 3), ("EAST", 4.5, None)], safety_stock=Decimal(2))
+    stock = decode_stock(
+        {"Id": "01t1", "ProductCode": "SB-CAP-048"},
+        [("MAIN", 10, 3), ("EAST", 4.5, None)],
+        safety_stock=Decimal(2),
+    )
     assert stock.ref.entity is Entity.INVENTORY
     assert [lv.available for lv in stock.levels] == [Decimal(7), Decimal("4.5")]
     assert stock.sellable == Decimal(9)  # 11.5 - 2, whole units
@@ -148,8 +193,7 @@ def test_an_order_that_is_not_ours_is_a_decode_error() -> None:
 def test_external_ids_parse_back_to_refs() -> None:
     ref = parse_external_id("shift4shop:order_line:1001-1")
     assert ref is not None
-    assert (ref.system, ref.entity, ref.id) == (
-        "shift4shop", Entity.ORDER_LINE, "1001-1")
+    assert (ref.system, ref.entity, ref.id) == ("shift4shop", Entity.ORDER_LINE, "1001-1")
     assert parse_external_id("nowhere:order:1") is None
     assert parse_external_id("shift4shop:order:") is None
     assert parse_external_id(None) is None
@@ -157,12 +201,14 @@ def test_external_ids_parse_back_to_refs() -> None:
 
 def test_written_payloads_decode_as_they_will_read_back() -> None:
     contact = ContactCodec().decode_written(
-        {k: v for k, v in CONTACT.items() if k != "Id"}, "003000000000001AAA")
+        {k: v for k, v in CONTACT.items() if k != "Id"}, "003000000000001AAA"
+    )
     assert contact is not None
     assert contact.email == "kira.quinto@example.com"
     assert ContactCodec().decode_written({"Email": "not an address"}, "003X") is None
     written = FulfillmentCodec().decode_written(
-        {EXT: "shift4shop:order:1001", "Fulfillment_Status__c": "Processing"}, "801Z")
+        {EXT: "shift4shop:order:1001", "Fulfillment_Status__c": "Processing"}, "801Z"
+    )
     assert written is not None
     assert written.status is OrderStatus.PROCESSING
     assert written.shipments == ()

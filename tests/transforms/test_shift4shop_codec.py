@@ -112,8 +112,12 @@ def test_payment_kind_status_and_gateway() -> None:
     data["TransactionList"] = [
         {**sale, "TransactionIndexID": 1, "TransactionType": "Authorize"},
         {**sale, "TransactionIndexID": 2, "TransactionType": "Capture", "TransactionGatewayID": 0},
-        {**sale, "TransactionIndexID": 3, "TransactionType": "Sale",
-         "TransactionResponseText": "Card DECLINED by issuer"},
+        {
+            **sale,
+            "TransactionIndexID": 3,
+            "TransactionType": "Sale",
+            "TransactionResponseText": "Card DECLINED by issuer",
+        },
         {**sale, "TransactionIndexID": 4, "TransactionType": "Credit", "TransactionAmount": 8.75},
     ]
     payments = decode(data).payments
@@ -132,8 +136,16 @@ def test_shipments_carry_their_lines_and_service() -> None:
     data = copy.deepcopy(sample("order.json")[0])
     first = data["ShipmentList"][0]
     item = data["OrderItemList"][0]
-    data["ShipmentList"] = [first, {**first, "ShipmentID": 7, "ShipmentMethodName": "UPS Ground",
-                                     "ShipmentTrackingCode": "", "ShipmentShippedDate": ""}]
+    data["ShipmentList"] = [
+        first,
+        {
+            **first,
+            "ShipmentID": 7,
+            "ShipmentMethodName": "UPS Ground",
+            "ShipmentTrackingCode": "",
+            "ShipmentShippedDate": "",
+        },
+    ]
     data["OrderItemList"] = [
         item,
         {**item, "ItemIndexID": 332, "ItemID": "SKU-M", "ItemQuantity": 2, "ItemShipmentID": 7},
@@ -143,27 +155,41 @@ def test_shipments_carry_their_lines_and_service() -> None:
         ("230-0", first["ShipmentMethodName"], "9400000000000000000000"),
         ("230-7", "UPS Ground", None),
     ]
-    assert [[(ln.sku, ln.quantity, ln.line.id if ln.line else None) for ln in s.lines]
-            for s in shipments] == [[("SKU-XS", 1, "230-331")], [("SKU-M", 2, "230-332")]]
+    assert [
+        [(ln.sku, ln.quantity, ln.line.id if ln.line else None) for ln in s.lines]
+        for s in shipments
+    ] == [[("SKU-XS", 1, "230-331")], [("SKU-M", 2, "230-332")]]
     assert shipments[1].shipped_at is None
     assert shipments[0].method == shipments[0].service  # the older name still reads
 
 
 def test_coupons_are_listed_once_in_order() -> None:
-    data = {**sample("order.json")[0], "PromotionList": [
-        {"PromotionName": "Autumn", "Coupon": "FALL10", "Discount": 5},
-        {"PromotionName": "Free ship"},
-        {"PromotionName": "Autumn again", "Coupon": "FALL10"},
-        {"Coupon": "VIP"},
-    ]}
+    data = {
+        **sample("order.json")[0],
+        "PromotionList": [
+            {"PromotionName": "Autumn", "Coupon": "FALL10", "Discount": 5},
+            {"PromotionName": "Free ship"},
+            {"PromotionName": "Autumn again", "Coupon": "FALL10"},
+            {"Coupon": "VIP"},
+        ],
+    }
     assert decode(data).coupons == ("FALL10", "VIP")
 
 
 def test_customer_group_and_tax_exemption_are_decoded() -> None:
-    data = {**sample("customer.json"), "CustomerGroupID": 3, "NonTaxable": True,
-            "ShippingAddress1": "", "ShippingCity": "", "ShippingFirstName": "",
-            "ShippingLastName": "", "ShippingState": "", "ShippingZipCode": "",
-            "ShippingCountry": "", "ShippingPhoneNumber": ""}
+    data = {
+        **sample("customer.json"),
+        "CustomerGroupID": 3,
+        "NonTaxable": True,
+        "ShippingAddress1": "",
+        "ShippingCity": "",
+        "ShippingFirstName": "",
+        "ShippingLastName": "",
+        "ShippingState": "",
+        "ShippingZipCode": "",
+        "ShippingCountry": "",
+        "ShippingPhoneNumber": "",
+    }
     customer = decode_customer(RawCustomer.model_validate(data))
     assert (customer.customer_group, customer.tax_exempt) == ("3", True)
     assert customer.shipping_address is None  # an empty address is no address
