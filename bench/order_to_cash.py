@@ -91,6 +91,8 @@ def minimums(records: dict[str, list[dict[str, Any]]], world: Any) -> dict[str, 
         "bulk": streamed + CALLS_PER_JOB * sum(1 for c in chunks.values() if c),
         "best": streamed + best_mix,
         "best_whole_run": whole + best_mix,
+        "best_lookups": streamed,
+        "best_writes": best_mix,
     }
 
 
@@ -166,7 +168,7 @@ def main() -> None:
                     low = minimums(records, world)
                     ratio = calls["salesforce"] / low["best"]
                     spent = {
-                        k.split("/v{version}")[-1] or k: v
+                        k.replace("/services/data/v{version}", ""): v
                         for k, v in counts["salesforce"]["by_endpoint"].items()
                     }
                     print(f"{'':>21}salesforce calls by endpoint: {spent}")
