@@ -1,4 +1,4 @@
-"""`StateStore`: the durable sync state (binder, watermarks, inbox, dead letters) in one object.
+"""`StateStore`: the durable sync state (binder, watermarks, inbox, dead letters, leases).
 
 One store per process is enough: it is safe to share between threads (each call runs its own
 transaction on a pooled connection) and returns plain frozen values, never ORM objects.
@@ -12,11 +12,12 @@ from connectors.settings import load_settings
 from connectors.state import schema
 from connectors.state.batch import BatchStore
 from connectors.state.inbox import InboxStore
+from connectors.state.leases import LeaseStore
 from connectors.state.settings import StateSettings
 from connectors.state.watermarks import WatermarkStore
 
 
-class StateStore(BatchStore, WatermarkStore, InboxStore):
+class StateStore(BatchStore, WatermarkStore, InboxStore, LeaseStore):
     """The state database: SQLite file by default, PostgreSQL by URL.
 
     Example:
