@@ -27,6 +27,14 @@ class GatewaySettings(StorebridgeSettings):
         " (Shift4Shop signs nothing, so the URL is the credential)",
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger bodies: 413")
+    max_events_per_request: int = Field(
+        default=1_000, ge=1, description="deliveries with more events: 413 (nothing stored)"
+    )
+    body_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a body not complete this long after the request's headers: 408",
+    )
     dispatch_interval_s: float = Field(
         default=2.0, gt=0, description="how often pending events are turned into run requests"
     )
@@ -51,6 +59,11 @@ class GatewaySettings(StorebridgeSettings):
     def secret(self, name: str) -> str | None:
         value = getattr(self, name, None)
         return value.get_secret_value() if isinstance(value, SecretStr) else None
+
+    def secret_values(self) -> list[str]:
+        """Every secret set (for masking them in logs)."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
 
 def deployment_name(use_case: str, source: str, target: str) -> str:

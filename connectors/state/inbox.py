@@ -10,30 +10,154 @@ never read by the customer sync, and two back offices fed by one store each see 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, TypeAlias
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, StringConstraints
+from pydantic import ValidationError as _ValidationError
+from pydantic_core import PydanticCustomError
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from connectors.state.base import StoreBase, chunks, ensure_utc, to_record, unique
+from connectors.state.base import StoreBase, chunks, ensure_utc, unique
 from connectors.state.models import InboxRouteRow, InboxRow, utcnow
 from connectors.state.records import InboxEvent, InboxStatus, RoutedEvent, Subscription
 
 CLAIMABLE = (InboxStatus.PENDING.value, InboxStatus.DISPATCHED.value)
 IN_FLIGHT = (InboxStatus.DISPATCHED.value, InboxStatus.PROCESSING.value)
 CLAIM_ROUNDS = 5  # a claimer that lost every candidate to another one looks again
+MAX_PAYLOAD_DEPTH = 32
+NewEvent: TypeAlias = tuple[str, str, str, str | None, Any, Sequence[tuple[str, str]]]
+
+
+class InboxEntryError(ValueError):
+    """An event the inbox cannot store alike on SQLite and PostgreSQL (names event and field)."""
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which PostgreSQL cannot store"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (e.g. \\ud800), which is not Unicode text"
+    return None
+
+
+def _json_problem(value: Any) -> tuple[str, str] | None:
+    """(path, problem) of the first part of `value` that is not storable JSON, or None."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if item is None or isinstance(item, (bool, int)):
+            continue
+        if isinstance(item, str):
+            problem = _text_problem(item)
+        elif isinstance(item, float):
+            problem = None if math.isfinite(item) else "is NaN or Infinity, which JSON cannot hold"
+        elif not isinstance(item, (dict, list, tuple)):
+            problem = f"is a {type(item).__name__}, not a JSON value"
+        elif depth >= MAX_PAYLOAD_DEPTH:
+            problem = f"is nested deeper than {MAX_PAYLOAD_DEPTH} levels"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                shown = ascii(key)[1:-1][:40] if isinstance(key, str) else "?"
+                key_problem = _text_problem(key) if isinstance(key, str) else "is not text"
+                if key_problem:
+                    return f"{path}.{shown}", f"(the key) {key_problem}"
+                stack.append((child, f"{path}.{shown}", depth + 1))
+            continue
+        else:
+            stack.extend((child, f"{path}[{n}]", depth + 1) for n, child in enumerate(item))
+            continue
+        if problem:
+            return path, problem
+    return None
+
+
+def _storable_text(value: str) -> str:
+    problem = _text_problem(value)
+    if problem:
+        raise PydanticCustomError("storable_text", "{problem}", {"problem": problem})
+    return value
+
+
+def _storable_json(value: Any) -> Any:
+    found = _json_problem(value)
+    if found:
+        raise PydanticCustomError(
+            "storable_json", "{problem}", {"problem": found[1], "path": found[0]}
+        )
+    return value
+
+
+def _length(column: InstrumentedAttribute[Any], min_length: int = 1) -> StringConstraints:
+    return StringConstraints(min_length=min_length, max_length=int(column.type.length))
+
+
+_STORABLE = AfterValidator(_storable_text)
+_Source: TypeAlias = Annotated[str, Strict(), _length(InboxRow.source), _STORABLE]
+_Key: TypeAlias = Annotated[str, Strict(), _length(InboxRow.delivery_key), _STORABLE]
+_Topic: TypeAlias = Annotated[str, Strict(), _length(InboxRow.topic), _STORABLE]
+_Id: TypeAlias = Annotated[str, Strict(), _length(InboxRow.resource_id, 0), _STORABLE]
+_UseCase: TypeAlias = Annotated[str, Strict(), _length(InboxRouteRow.use_case), _STORABLE]
+_Target: TypeAlias = Annotated[str, Strict(), _length(InboxRouteRow.target), _STORABLE]
+
+
+class InboxEntry(BaseModel):
+    """One event as the inbox stores it: every field checked against its column, the payload
+    against what both databases store alike (no NaN/Infinity, no NUL, no lone surrogates, JSON
+    types only), so SQLite and PostgreSQL accept and refuse the same input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: _Source
+    delivery_key: _Key
+    topic: _Topic
+    resource_id: _Id | None
+    payload: Annotated[Any, AfterValidator(_storable_json)] = None
+    routes: tuple[tuple[_UseCase, _Target], ...] = ()
+
+
+def validate_events(events: Sequence[NewEvent | InboxEntry]) -> list[InboxEntry]:
+    """The events as `InboxEntry`s (already validated ones pass as they are).
+
+    Raises:
+        InboxEntryError: an event cannot be stored; the message names the event and field
+            (never the value: it may be personal data).
+    """
+    entries = []
+    for i, event in enumerate(events):
+        if isinstance(event, InboxEntry):
+            entries.append(event)
+            continue
+        source, key, topic, resource_id, payload, routes = event
+        try:
+            entries.append(
+                InboxEntry(
+                    source=source,
+                    delivery_key=key,
+                    topic=topic,
+                    resource_id=resource_id,
+                    payload=payload,
+                    routes=tuple(routes),
+                )
+            )
+        except _ValidationError as exc:
+            error = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in error["loc"])
+            where += str((error.get("ctx") or {}).get("path", ""))
+            raise InboxEntryError(f"event {i}: {where}: {error['msg']}") from None
+    return entries
 
 
 def retry_delay(attempts: int) -> timedelta:
     """How long a route that failed `attempts` runs waits before the next: 30 s doubling,
     at most an hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
-
-
-def _event(row: InboxRow) -> InboxEvent:
-    return to_record(InboxEvent, row, status=InboxStatus)
 
 
 def _routed(route: InboxRouteRow, event: InboxRow) -> RoutedEvent:
@@ -53,6 +177,41 @@ def _routed(route: InboxRouteRow, event: InboxRow) -> RoutedEvent:
         received_at=event.received_at,
         updated_at=route.updated_at,
     )
+
+
+_EVENT_COLUMNS = [getattr(InboxRow, f.name) for f in fields(InboxEvent)]
+
+
+def _row_event(row: Row[Any]) -> InboxEvent:
+    return InboxEvent(**{**row._mapping, "status": InboxStatus(row.status)})
+
+
+def _event_values(entry: InboxEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "source": entry.source,
+        "delivery_key": entry.delivery_key,
+        "topic": entry.topic,
+        "resource_id": entry.resource_id,
+        "payload": entry.payload,
+        "status": InboxStatus.PENDING.value,
+        "attempts": 0,
+        "received_at": now,
+        "updated_at": now,
+    }
+
+
+def _route_values(route: tuple[int, str, str, str], now: datetime) -> dict[str, Any]:
+    event_id, source, use_case, target = route
+    return {
+        "event_id": event_id,
+        "source": source,
+        "use_case": use_case,
+        "target": target,
+        "status": InboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 class InboxStore(StoreBase):
@@ -80,71 +239,64 @@ class InboxStore(StoreBase):
         Returns:
             ``(event, created)``; `created` is False for a duplicate delivery, which returns the
             row stored first (routes a duplicate names that the first one did not are added).
+
+        Raises:
+            InboxEntryError: a field cannot be stored (see `InboxEntry`); nothing is stored.
         """
         return self.add_events([(source, delivery_key, topic, resource_id, payload, routes)])[0]
 
-    def add_events(
-        self,
-        events: Sequence[tuple[str, str, str, str | None, Any, Sequence[tuple[str, str]]]],
+    def add_events(self, events: Sequence[NewEvent | InboxEntry]) -> list[tuple[InboxEvent, bool]]:
+        """`add_event` for many deliveries in one transaction: one multi-row INSERT per table
+        (SQLAlchemy's "insertmanyvalues"), one commit for the burst. The same delivery key twice
+        in `events` is one event: the first occurrence is `created`, the others duplicates.
+
+        Raises:
+            InboxEntryError: an event is not storable (see `InboxEntry`); nothing is stored.
+        """
+        entries = validate_events(events)
+        return self._write(lambda session: self._add_all(session, entries)) if entries else []
+
+    def _add_all(
+        self, session: Session, entries: Sequence[InboxEntry]
     ) -> list[tuple[InboxEvent, bool]]:
-        """`add_event` for many deliveries in one transaction (one commit for a burst)."""
-
-        def work(session: Session) -> list[tuple[InboxEvent, bool]]:
-            return [self._add(session, *e) for e in events]
-
-        return self._write(work) if events else []
-
-    def _add(
-        self,
-        session: Session,
-        source: str,
-        delivery_key: str,
-        topic: str,
-        resource_id: str | None,
-        payload: Any,
-        routes: Sequence[tuple[str, str]],
-    ) -> tuple[InboxEvent, bool]:
         now = utcnow()
-        stmt = (
+        firsts: dict[str, InboxEntry] = {}
+        for entry in entries:
+            firsts.setdefault(entry.delivery_key, entry)  # the first occurrence is stored
+        connection = session.connection()
+        # executemany of one INSERT, sent as multi-row VALUES pages ("insertmanyvalues"): its
+        # compilation does not grow with the rows, as a literal multi-row .values() does.
+        insert = (
             self._insert(InboxRow)
-            .values(
-                source=source,
-                delivery_key=delivery_key,
-                topic=topic,
-                resource_id=resource_id,
-                payload=payload,
-                status=InboxStatus.PENDING.value,
-                attempts=0,
-                received_at=now,
-                updated_at=now,
-            )
             .on_conflict_do_nothing(index_elements=["delivery_key"])
-            # RETURNING, not rowcount: PostgreSQL reports -1 when a RETURNING clause is implicit.
-            .returning(InboxRow.id)
+            # RETURNING, not rowcount: PostgreSQL reports -1 with an implicit RETURNING.
+            .returning(*_EVENT_COLUMNS)
         )
-        created = session.execute(stmt).first() is not None
-        row = session.scalars(select(InboxRow).filter_by(delivery_key=delivery_key)).one()
+        values = [_event_values(e, now) for e in firsts.values()]
+        stored = {r.delivery_key: _row_event(r) for r in connection.execute(insert, values)}
+        created = set(stored)
+        duplicates = [key for key in firsts if key not in created]
+        for keys in chunks(duplicates):  # stored earlier: read them back
+            query = select(*_EVENT_COLUMNS).where(InboxRow.delivery_key.in_(keys))
+            stored.update((r.delivery_key, _row_event(r)) for r in connection.execute(query))
+        routes = unique(
+            (stored[e.delivery_key].id, e.source, use_case, target)
+            for e in entries
+            for use_case, target in e.routes
+        )
         if routes:
-            insert = self._insert(InboxRouteRow).on_conflict_do_nothing(
-                index_elements=["event_id", "use_case", "target"]
+            connection.execute(
+                self._insert(InboxRouteRow).on_conflict_do_nothing(
+                    index_elements=["event_id", "use_case", "target"]
+                ),
+                [_route_values(route, now) for route in routes],
             )
-            session.execute(
-                insert,
-                [
-                    {
-                        "event_id": row.id,
-                        "source": source,
-                        "use_case": use_case,
-                        "target": target,
-                        "status": InboxStatus.PENDING.value,
-                        "attempts": 0,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for use_case, target in dict.fromkeys(routes)
-                ],
-            )
-        return _event(row), created
+        results = []
+        for entry in entries:
+            key = entry.delivery_key
+            results.append((stored[key], key in created))
+            created.discard(key)  # a second occurrence in the same burst is a duplicate
+        return results
 
     def pending_subscriptions(self, now: datetime | None = None) -> list[Subscription]:
         """Every (use case, source, target) with pending routes, and their route ids (oldest
