@@ -1,7 +1,8 @@
 """The one resilient HTTP layer every REST connector uses (httpx).
 
 Retries with full-jitter backoff, rate-limit waits and pacing from quota headers, the error table,
-usage counters, redaction, pagination styles, and a `requests` adapter for simple-salesforce.
+usage counters, redaction, pagination styles, renewable bearer sessions, and a `requests` adapter
+for simple-salesforce.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from connectors.http.redaction import (
     redact_text,
     redact_url,
 )
+from connectors.http.renew import BearerSession, RenewalBudget
 from connectors.http.requests_adapter import ResilientRequestsAdapter, make_requests_session
 from connectors.http.usage import ApiUsage, all_usage, reset_all_usage, usage_for
 
@@ -68,6 +70,7 @@ __all__ = [
     "Action",
     "ApiUsage",
     "AuthError",
+    "BearerSession",
     "ConfigError",
     "ConnectorClient",
     "ConnectorError",
@@ -90,6 +93,7 @@ __all__ = [
     "RateLimitPolicy",
     "RateLimitedError",
     "RecordError",
+    "RenewalBudget",
     "ResilientClient",
     "ResilientRequestsAdapter",
     "RetryPolicy",

@@ -5,6 +5,12 @@ retries, rate-limit waits, pacing, usage counts and redacted logs instead of a s
 Final auth/config/record error responses are returned (``raise_errors=False``) so the SDK raises
 its own exceptions; exhausted retries and rate limits raise our `ConnectorError` subclasses, which
 propagate out of ``session.request(...)`` unchanged.
+
+Given a `BearerSession`, the adapter also keeps the SDK's session alive: every request that
+carries an ``Authorization`` header goes out with the current token, and a response that says
+the session expired is answered by renewing it and sending the same request again, as often as
+the session's per-call budget allows (the SDK never sees the refusal, so an operation in flight,
+such as a Bulk 2.0 job being polled, carries on instead of starting over).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from connectors.http.client import ResilientClient
+from connectors.http.renew import BearerSession
 
 # Hop-by-hop or recomputed headers: httpx sets its own.
 _DROP_REQUEST_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
@@ -101,12 +108,14 @@ class ResilientRequestsAdapter(BaseAdapter):
     """Sends `requests` through a `ResilientClient` (retries, waits, pacing, redaction).
 
     `verify`, `cert` and `proxies` of the session are ignored: the client's own settings apply.
-    A `timeout` passed by the caller replaces the client's timeout for that request.
+    A `timeout` passed by the caller replaces the client's timeout for that request. With a
+    `session`, expired sessions are renewed and the request resent (see the module docstring).
     """
 
-    def __init__(self, client: ResilientClient) -> None:
+    def __init__(self, client: ResilientClient, session: BearerSession | None = None) -> None:
         super().__init__()
         self.client = client
+        self.session = session
 
     def send(
         self,
@@ -121,6 +130,7 @@ class ResilientRequestsAdapter(BaseAdapter):
 
         Raises:
             ConnectorError: retries or the rate-limit budget were exhausted, or the quota is spent.
+            AuthError: the session kept expiring past its renewal budget (with a `session`).
         """
         outgoing = to_httpx_request(self.client, request)
         if (limits := _timeout(timeout)) is not None:
@@ -128,17 +138,29 @@ class ResilientRequestsAdapter(BaseAdapter):
         # The caller vouches that this POST may be sent again (e.g. a /composite of upserts);
         # the marker header never leaves the process.
         idempotent = outgoing.headers.pop(IDEMPOTENT_HEADER, None) == "1" or None
-        response = self.client.send(outgoing, raise_errors=False, idempotent=idempotent)
+
+        def send_once() -> httpx.Response:
+            return self.client.send(outgoing, raise_errors=False, idempotent=idempotent)
+
+        bearer = self.session
+        response = send_once() if bearer is None else bearer.send(outgoing, send_once)
         return to_requests_response(response, request, self)
 
     def close(self) -> None:
         """Nothing to release: the client is owned (and closed) by whoever created it."""
 
 
-def make_requests_session(client: ResilientClient) -> requests.Session:
-    """A `requests.Session` whose ``http://`` and ``https://`` traffic goes through `client`."""
+def make_requests_session(
+    client: ResilientClient, bearer: BearerSession | None = None
+) -> requests.Session:
+    """A `requests.Session` whose ``http://`` and ``https://`` traffic goes through `client`.
+
+    Args:
+        client: the resilient client that sends (retries, waits, pacing, counters).
+        bearer: the renewable session whose token authorises the requests (optional).
+    """
     session = requests.Session()
-    adapter = ResilientRequestsAdapter(client)
+    adapter = ResilientRequestsAdapter(client, bearer)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -3,9 +3,16 @@
 simple-salesforce does the SOQL paging, quoting and REST plumbing; it talks `requests`, so it gets
 a session whose transport is our `ResilientClient` (retries, rate-limit waits, quota pacing from
 `Sforce-Limit-Info`, counters, redaction: one retry policy for everything). What it lacks is
-written here: the JWT login against any host (its own login URL cannot point at a sandbox), one
-re-login when the session expires (it does not re-login when given a session id), translation of
-its exceptions into our taxonomy, and a check that paging reached `totalSize`.
+written here: the JWT login against any host (its own login URL cannot point at a sandbox), a
+new session whenever the current one expires (it does not re-login when given a session id),
+translation of its exceptions into our taxonomy, and a check that paging reached `totalSize`.
+
+Session renewal (`BearerSession` on the requests adapter): a request answered 401
+``INVALID_SESSION_ID`` gets a new session by a new JWT exchange and is sent again, as often as
+the session expires within one `call` (a query followed to its last page, a Bulk 2.0 job from
+create to results), at most `STOREBRIDGE_SALESFORCE_MAX_ATTEMPTS` renewals per call. Two new
+sessions in a row refused at their first use mean the org takes the assertion but refuses the
+user's sessions: an `AuthError` says which settings to check instead of logging in forever.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from simple_salesforce.exceptions import (
 from connectors.http import (
     DEFAULT_ERROR_TABLE,
     AuthError,
+    BearerSession,
     ConnectorClient,
     ConnectorError,
     IncompletePaginationError,
@@ -38,7 +46,7 @@ from connectors.http import (
     error_message,
     make_requests_session,
 )
-from connectors.http.classify import classify_status
+from connectors.http.classify import classify_status, response_body
 from connectors.salesforce import resources
 from connectors.salesforce.limits import ERROR_ROWS, SforceLimitInfo
 from connectors.salesforce.models import TokenResponse
@@ -47,6 +55,21 @@ from connectors.settings import load_settings
 
 SYSTEM = "salesforce"
 T = TypeVar("T")
+SESSION_HINT = (
+    "STOREBRIDGE_SALESFORCE_USERNAME (the integration user's profile: login IP ranges, login "
+    "hours, session security level) and STOREBRIDGE_SALESFORCE_BASE_URL (the org that issues "
+    "the sessions)"
+)
+
+
+def session_expired(response: httpx.Response) -> bool:
+    """Whether the org refused the session a request carried: 401 ``INVALID_SESSION_ID`` (or a
+    401 without an error code, e.g. from a proxy; a credential at fault still ends in an
+    `AuthError` after two fresh sessions)."""
+    return response.status_code == 401 and error_code(response_body(response)) in (
+        "INVALID_SESSION_ID",
+        None,
+    )
 
 
 def translate(exc: SalesforceError) -> ConnectorError:
@@ -71,7 +94,7 @@ def translate(exc: SalesforceError) -> ConnectorError:
 
 
 class SalesforceClient(ConnectorClient):
-    """One org. Logs in lazily; re-logs in once when the session expires."""
+    """One org. Logs in lazily; renews the session whenever it expires, within a call's budget."""
 
     def __init__(
         self,
@@ -95,7 +118,17 @@ class SalesforceClient(ConnectorClient):
             rate_limit=RateLimitPolicy(stop_below_share=settings.quota_stop_share),
             **http_options,
         )
+        self.session = BearerSession(
+            SYSTEM,
+            self._new_session,
+            expired=session_expired,
+            max_renewals=settings.max_attempts,
+            budget_setting="STOREBRIDGE_SALESFORCE_MAX_ATTEMPTS",
+            hint=SESSION_HINT,
+            logger=self.http.log,
+        )
         self._sf: Salesforce | None = None
+        self._instance_url = ""
         self._lock = threading.Lock()
 
     @classmethod
@@ -111,10 +144,10 @@ class SalesforceClient(ConnectorClient):
             "aud": s.audience,
             "exp": int(time.time()) + resources.JWT_LIFETIME_S,
         }
-        return jwt.encode(claims, s.private_key_file.read_bytes(), algorithm="RS256")
+        return jwt.encode(claims, s.private_key_pem(), algorithm="RS256")
 
-    def login(self) -> Salesforce:
-        """Obtain a session with the JWT bearer flow and bind simple-salesforce to it.
+    def _token(self) -> TokenResponse:
+        """A new session from the JWT bearer flow.
 
         Raises:
             AuthError: the org refused the assertion (its `error_description` is in the message).
@@ -130,14 +163,43 @@ class SalesforceClient(ConnectorClient):
                 status=exc.status,
                 code=exc.code,
             ) from None
-        token = TokenResponse.model_validate(response.json())
+        return TokenResponse.model_validate(response.json())
+
+    def _bind(self, token: TokenResponse) -> Salesforce:
+        self._instance_url = token.instance_url
         self._sf = Salesforce(
             instance_url=token.instance_url,
             session_id=token.access_token,
             version=self.settings.api_version,
-            session=make_requests_session(self.http),
+            session=make_requests_session(self.http, self.session),
         )
         return self._sf
+
+    def login(self) -> Salesforce:
+        """Obtain a session with the JWT bearer flow and bind simple-salesforce to it.
+
+        Raises:
+            AuthError: the org refused the assertion (its `error_description` is in the message).
+        """
+        token = self._token()
+        self.session.start(token.access_token)
+        return self._bind(token)
+
+    def _new_session(self) -> str:
+        """A renewal (called by `self.session`): a new token, also kept on simple-salesforce."""
+        token = self._token()
+        sf = self._sf
+        if sf is None or token.instance_url != self._instance_url:
+            self._bind(token)  # the next `call` uses the new instance
+        else:  # handlers built from now on carry the new token (the adapter rewrites the rest)
+            sf.session_id = token.access_token
+            sf.headers["Authorization"] = f"Bearer {token.access_token}"
+        return token.access_token
+
+    @property
+    def renewals(self) -> int:
+        """Sessions obtained because the previous one expired (since this client was built)."""
+        return self.session.renewals
 
     @property
     def sf(self) -> Salesforce:
@@ -146,18 +208,21 @@ class SalesforceClient(ConnectorClient):
             return self._sf or self.login()
 
     def call(self, fn: Callable[[Salesforce], T]) -> T:
-        """Run `fn(sf)`; re-login once on an expired session; translate errors."""
-        for attempt in (1, 2):
+        """Run `fn(sf)` as one call: the session is renewed whenever it expires during it, at
+        most `max_attempts` times (see the module docstring); errors are translated.
+
+        Raises:
+            AuthError: the session kept expiring past the call's budget, new sessions were
+                refused at once, or the login itself was refused.
+            ConnectorError: as translated from simple-salesforce's exceptions.
+        """
+        with self.session.budget():
             try:
                 return fn(self.sf)
-            except SalesforceExpiredSession as exc:
-                if attempt == 2:
-                    raise translate(exc) from None
-                with self._lock:
-                    self.login()
             except SalesforceError as exc:
+                # SalesforceExpiredSession included: a 401 that is no expiry (another error
+                # code) reaches the SDK, and `translate` makes it an AuthError.
                 raise translate(exc) from None
-        raise AssertionError("unreachable")
 
     def query(self, soql: str, *, batch_size: int | None = None) -> list[dict[str, Any]]:
         """All records of a SOQL query, following `nextRecordsUrl` to `totalSize` or raising.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from connectors.settings import ConnectionSettings
@@ -22,7 +22,14 @@ class SalesforceSettings(ConnectionSettings):
     )
     consumer_key: str = Field(description="the connected app's consumer key (JWT `iss`)")
     username: str = Field(description="the integration user (JWT `sub`)")
-    private_key_file: Path = Field(description="PEM key whose certificate the connected app holds")
+    private_key_file: Path | None = Field(
+        default=None, description="PEM key whose certificate the connected app holds"
+    )
+    private_key: SecretStr | None = Field(
+        default=None,
+        description="the same PEM key as text, instead of a file (e.g. from the Prefect Secret "
+        "block storebridge-salesforce-private-key, for workers on other machines)",
+    )
     audience: str = Field(
         default="https://login.salesforce.com",
         description="JWT `aud`: login.salesforce.com or test.salesforce.com, never My Domain",
@@ -65,7 +72,36 @@ class SalesforceSettings(ConnectionSettings):
 
     @field_validator("private_key_file")
     @classmethod
-    def _key_exists(cls, value: Path) -> Path:
-        if not value.is_file():
+    def _key_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @model_validator(mode="after")
+    def _one_key(self) -> SalesforceSettings:
+        if self.private_key_file is None and self.private_key is None:
+            raise ValueError(
+                "set STOREBRIDGE_SALESFORCE_PRIVATE_KEY_FILE (a PEM file) or "
+                "STOREBRIDGE_SALESFORCE_PRIVATE_KEY (the PEM text)"
+            )
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        where = (
+            "STOREBRIDGE_SALESFORCE_PRIVATE_KEY"
+            if self.private_key is not None
+            else f"STOREBRIDGE_SALESFORCE_PRIVATE_KEY_FILE ({self.private_key_file})"
+        )
+        try:
+            load_pem_private_key(self.private_key_pem(), password=None)
+        except (ValueError, TypeError) as exc:  # never show the key itself
+            raise ValueError(
+                f"{where} is not an unencrypted PEM private key ({type(exc).__name__})"
+            ) from None
+        return self
+
+    def private_key_pem(self) -> bytes:
+        """The JWT signing key (from the text setting, else the file)."""
+        if self.private_key is not None:
+            return self.private_key.get_secret_value().encode()
+        assert self.private_key_file is not None  # the validator saw to it
+        return self.private_key_file.read_bytes()

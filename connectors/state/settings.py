@@ -2,7 +2,9 @@
 
 Environment variables (prefix ``STOREBRIDGE_STATE_``):
 
-* ``STOREBRIDGE_STATE_URL``: an SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``.
+* ``STOREBRIDGE_STATE_URL``: an SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``
+  (a secret: it may carry a password, and may come from the Prefect Secret block
+  ``storebridge-state-url``).
 * ``STOREBRIDGE_STATE_PATH``: the SQLite file used when no URL is set
   (default ``.storebridge/state.db``, relative to the working directory).
 """
@@ -22,10 +24,13 @@ class StateSettings(StorebridgeSettings):
 
     model_config = SettingsConfigDict(env_prefix="STOREBRIDGE_STATE_")
 
-    # repr=False: a PostgreSQL URL may carry a password and settings objects end up in logs.
+    # repr=False: a PostgreSQL URL may carry a password and settings objects end up in logs;
+    # "secret": like SecretStr fields, it may come from the Prefect Secret block
+    # storebridge-state-url (connectors.settings).
     url: str | None = Field(
         default=None,
         repr=False,
+        json_schema_extra={"secret": True},
         description="SQLAlchemy URL of the state database; wins over `path` when set",
     )
     path: Path = Field(

@@ -11,6 +11,10 @@ classic mistake), ``exp`` present (``invalid assertion``) and in the future (``e
 authorization code``: the description orgs answer for a stale ``exp``, as reported in
 simple-salesforce#371 and #491), ``sub`` = the registered user (``user hasn't approved this
 consumer``). No refresh token, no ``expires_in``: a session lives until it idles out or is expired.
+
+Tests can also make the next sessions short-lived (`expire_after_use`): each of the next N sessions
+issued serves `uses` requests and then expires (``uses=0``: refused at its first use, as an org
+does for a user its login IP ranges or session security level lock out).
 """
 
 from __future__ import annotations
@@ -64,6 +68,9 @@ class Auth:
         self.session_timeout_s = 2 * 3600.0
         self.public_key: RSAPublicKey | None = None
         self.sessions: dict[str, float] = {}  # access token -> last use (epoch seconds)
+        self.short_lived: dict[str, int] = {}  # access token -> requests it may still serve
+        self.short_sessions = 0  # the next this many sessions issued are short-lived ...
+        self.short_uses = 1  # ... and serve this many requests each
 
     def load_certificate(self, certificate: Path) -> None:
         """Register the certificate uploaded to the connected app."""
@@ -124,10 +131,14 @@ class Auth:
         """Mint a session directly and return the token response body."""
         token = f"{ORG_ID15}!AQ{secrets.token_urlsafe(72)}"
         self.sessions[token] = time.time()
+        if self.short_sessions > 0:
+            self.short_sessions -= 1
+            self.short_lived[token] = self.short_uses
         identity = f"{instance_url}/id/{to18(ORG_ID15)}/{to18(USER_ID15)}"
         issued_at = str(int(time.time() * 1000))
-        digest = hmac.new(self.consumer_secret.encode(), (identity + issued_at).encode(),
-                          hashlib.sha256).digest()
+        digest = hmac.new(
+            self.consumer_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
+        ).digest()
         return {
             "access_token": token,
             "scope": "api",
@@ -146,15 +157,38 @@ class Auth:
         token = token.strip()
         last = self.sessions.get(token)
         now = time.time()
-        if last is None or now - last > self.session_timeout_s:
+        if last is None or now - last > self.session_timeout_s or not self._use(token):
             self.sessions.pop(token, None)
+            self.short_lived.pop(token, None)
             return False
         self.sessions[token] = now
+        return True
+
+    def _use(self, token: str) -> bool:
+        """Spend one request of a short-lived session; False once it has none left."""
+        left = self.short_lived.get(token)
+        if left is None:
+            return True
+        if left <= 0:
+            return False
+        self.short_lived[token] = left - 1
         return True
 
     def expire_all(self) -> None:
         """Invalidate every session."""
         self.sessions.clear()
+        self.short_lived.clear()
+
+    def expire_after_use(self, sessions: int, uses: int = 1) -> None:
+        """Make each of the next `sessions` sessions issued expire after `uses` requests.
+
+        Args:
+            sessions: how many of the sessions issued from now on are short-lived (0 disarms).
+            uses: requests each of them serves before it expires (0: refused at once).
+        """
+        if sessions < 0 or uses < 0:
+            raise ValueError("sessions and uses must be >= 0")
+        self.short_sessions, self.short_uses = sessions, uses
 
 
 def make_assertion(

@@ -200,6 +200,13 @@ class SalesforceEmulator(Emulator):
         with self.lock:
             self.auth.expire_all()
 
+    def expire_sessions_after_use(self, sessions: int, uses: int = 1) -> None:
+        """Make each of the next `sessions` sessions issued expire after `uses` requests
+        (``uses=0``: refused at their first use; ``sessions=0`` disarms). Also over HTTP:
+        ``POST /__admin/tokens/expire-after-use`` (`sandbox.salesforce.admin`)."""
+        with self.lock:
+            self.auth.expire_after_use(sessions, uses)
+
     # --- helpers for the routes and tests -------------------------------------------------------
     def issue_token(self) -> str:
         """Mint a session without the JWT exchange (tests)."""

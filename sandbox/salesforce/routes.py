@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import bulk_routes, composite, rest
+from sandbox.salesforce import admin, bulk_routes, composite, rest
 from sandbox.salesforce import sobject_collections as coll
 from sandbox.salesforce.cursors import batch_size
 from sandbox.salesforce.describe import describe, describe_global_entry
@@ -48,6 +48,7 @@ DATA = "/services/data/v{version}"
 def register(app: FastAPI, emu: SalesforceEmulator) -> None:
     """Add the org's routes, error handlers and edge layer to `app`."""
     _edge(app, emu)
+    admin.register(app, emu)
     _login_routes(app, emu)
     router = APIRouter(prefix=DATA, dependencies=[Depends(_guard(emu))])
     _resources(router, emu)
@@ -84,10 +85,12 @@ def _login_routes(app: FastAPI, emu: SalesforceEmulator) -> None:
 
     @app.get("/services/data")
     async def versions() -> Response:
-        return sf_json([
-            {"label": release_label(v), "url": f"/services/data/v{v}", "version": v}
-            for v in VERSIONS
-        ])
+        return sf_json(
+            [
+                {"label": release_label(v), "url": f"/services/data/v{v}", "version": v}
+                for v in VERSIONS
+            ]
+        )
 
 
 def _guard(emu: SalesforceEmulator) -> Callable[[Request, str], Awaitable[None]]:
@@ -103,8 +106,7 @@ def _guard(emu: SalesforceEmulator) -> Callable[[Request, str], Awaitable[None]]
             if version not in VERSIONS:
                 raise not_found()
             if not emu.consume_api_request():
-                raise SfError("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.",
-                              status=403)
+                raise SfError("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", status=403)
 
     return guard
 
@@ -120,19 +122,23 @@ def _resources(router: APIRouter, emu: SalesforceEmulator) -> None:
     async def limits() -> Response:
         with emu.lock:
             used, limit = emu.api_requests_today(), emu.daily_limit
-        return sf_json({
-            "DailyApiRequests": {"Max": limit, "Remaining": max(limit - used, 0)},
-            "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
-            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
-        })
+        return sf_json(
+            {
+                "DailyApiRequests": {"Max": limit, "Remaining": max(limit - used, 0)},
+                "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            }
+        )
 
     @router.get("/sobjects")
     async def describe_global(version: str) -> Response:
-        return sf_json({
-            "encoding": "UTF-8",
-            "maxBatchSize": 200,
-            "sobjects": [describe_global_entry(o, version) for o in SCHEMA.values()],
-        })
+        return sf_json(
+            {
+                "encoding": "UTF-8",
+                "maxBatchSize": 200,
+                "sobjects": [describe_global_entry(o, version) for o in SCHEMA.values()],
+            }
+        )
 
     @router.get("/sobjects/{sobject}")
     async def basic_info(version: str, sobject: str) -> Response:
@@ -177,32 +183,44 @@ def _sobject_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
 
 def _external_id_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     @router.get("/sobjects/{sobject}/{field}/{value:path}")
-    async def read_by_external_id(request: Request, version: str, sobject: str,
-                                  field: str) -> Response:
+    async def read_by_external_id(
+        request: Request, version: str, sobject: str, field: str
+    ) -> Response:
         obj, fields = resolve_object(sobject), request.query_params.get("fields")
-        return reply_response(rest.read_by_external_id(
-            emu, obj, field, _external_value(request), version, fields))
+        return reply_response(
+            rest.read_by_external_id(emu, obj, field, _external_value(request), version, fields)
+        )
 
     @router.patch("/sobjects/{sobject}/{field}/{value:path}")
     async def upsert(request: Request, version: str, sobject: str, field: str) -> Response:
         obj = resolve_object(sobject)
         body = record_body(await json_body(request), obj.name)
-        return reply_response(rest.upsert_by_external_id(
-            emu, obj, field, _external_value(request), body, version))
+        return reply_response(
+            rest.upsert_by_external_id(emu, obj, field, _external_value(request), body, version)
+        )
 
     @router.delete("/sobjects/{sobject}/{field}/{value:path}")
-    async def delete_by_external_id(request: Request, version: str, sobject: str,
-                                    field: str) -> Response:
+    async def delete_by_external_id(
+        request: Request, version: str, sobject: str, field: str
+    ) -> Response:
         obj = resolve_object(sobject)
-        return reply_response(rest.delete_by_external_id(
-            emu, obj, field, _external_value(request), version))
+        return reply_response(
+            rest.delete_by_external_id(emu, obj, field, _external_value(request), version)
+        )
 
 
 def _query_routes(router: APIRouter, emu: SalesforceEmulator) -> None:
     async def run(request: Request, version: str, include_deleted: bool) -> Response:
         batch = batch_size(request.headers.get("sforce-query-options"))
-        return reply_response(rest.run_query(emu, request.query_params.get("q"), version,
-                                             include_deleted=include_deleted, batch=batch))
+        return reply_response(
+            rest.run_query(
+                emu,
+                request.query_params.get("q"),
+                version,
+                include_deleted=include_deleted,
+                batch=batch,
+            )
+        )
 
     @router.get("/query")
     async def query(request: Request, version: str) -> Response:

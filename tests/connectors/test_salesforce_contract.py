@@ -95,6 +95,9 @@ class TestSalesforceContract(ConnectorContract):
     def rate_limit_wait(self, faults: FaultConfig) -> float | None:
         return None  # 403 REQUEST_LIMIT_EXCEEDED carries no Retry-After
 
+    def renewals(self, client: SalesforceClient) -> int:
+        return client.renewals
+
 
 @pytest.fixture
 def client(sandbox: Sandbox) -> SalesforceClient:

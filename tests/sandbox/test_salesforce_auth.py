@@ -2,7 +2,8 @@
 real HTTPS: a good assertion gets a session on the emulator's own host; a foreign signature, the
 instance URL as audience, an unknown consumer key or user, a stale or missing ``exp`` and other
 grant types are refused with the OAuth error bodies orgs answer; unknown and expired sessions get
-401 ``INVALID_SESSION_ID``.
+401 ``INVALID_SESSION_ID``; sessions armed over ``/__admin/tokens/expire-after-use`` serve their
+few requests and then expire (or are refused at once).
 """
 
 from __future__ import annotations
@@ -101,3 +102,42 @@ def test_unknown_and_expired_sessions_get_401(sb: Sandbox, emu: SalesforceEmulat
         emu.expire_tokens()
         response = client.get("/limits", headers={"Authorization": f"Bearer {token}"})
         assert (response.status_code, response.json()) == (401, expected)
+
+
+def test_sessions_armed_to_expire_after_use_over_the_admin_api(
+    sb: Sandbox, emu: SalesforceEmulator
+) -> None:
+    try:
+        admin = f"{sb.urls['salesforce']}/__admin/tokens/expire-after-use"
+        with httpx.Client(verify=ssl_context(sb)) as client:
+            armed = client.post(admin, json={"sessions": 2, "uses": 1})
+            assert armed.json() == {"status": "armed", "sessions": 2, "uses": 1}
+            assert client.post(admin, json={"sessions": -1}).status_code == 422
+        short = [request_token(sb).json()["access_token"] for _ in range(2)]
+        normal = request_token(sb).json()["access_token"]  # the third is a normal session again
+        for token in short:
+            with data_client(sb, token) as api:
+                assert api.get("/limits").status_code == 200  # its one request
+                response = api.get("/limits")
+                assert response.status_code == 401
+                assert response.json()[0]["errorCode"] == "INVALID_SESSION_ID"
+        with data_client(sb, normal) as api:
+            assert [api.get("/limits").status_code for _ in range(3)] == [200, 200, 200]
+
+    finally:
+        emu.expire_sessions_after_use(0)
+
+
+def test_sessions_refused_at_first_use_and_disarming(sb: Sandbox, emu: SalesforceEmulator) -> None:
+    try:
+        emu.expire_sessions_after_use(1, uses=0)
+        with data_client(sb, request_token(sb).json()["access_token"]) as api:
+            assert api.get("/limits").status_code == 401
+        emu.expire_sessions_after_use(5, uses=0)
+        emu.expire_sessions_after_use(0)  # disarmed: the next session is a normal one
+        with data_client(sb, request_token(sb).json()["access_token"]) as api:
+            assert [api.get("/limits").status_code for _ in range(2)] == [200, 200]
+        with pytest.raises(ValueError, match=">= 0"):
+            emu.expire_sessions_after_use(1, uses=-1)
+    finally:
+        emu.expire_sessions_after_use(0)
