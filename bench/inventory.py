@@ -29,16 +29,22 @@ STORE_BATCH = 100  # PUT /Products (connectors/shift4shop/resources.py PRODUCTS_
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--skus", type=int, default=100_000)
     parser.add_argument("--changed", type=float, default=0.01)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="storebridge-bench-inventory-"))
-    os.environ.update({"PREFECT_HOME": str(work / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
-                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                       "STOREBRIDGE_STATE_PATH": str(work / "state.db"),
-                       "STOREBRIDGE_INVENTORY_INITIAL_LOOKBACK_DAYS": "800"})
+    os.environ.update(
+        {
+            "PREFECT_HOME": str(work / "prefect"),
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "STOREBRIDGE_STATE_PATH": str(work / "state.db"),
+            "STOREBRIDGE_INVENTORY_INITIAL_LOOKBACK_DAYS": "800",
+        }
+    )
     from connectors.clock import offset_for
 
     os.environ["STOREBRIDGE_CLOCK_OFFSET_S"] = offset_for(ANCHOR + dt.timedelta(hours=1))
@@ -50,8 +56,11 @@ def main() -> None:
     seed = SeedConfig(anchor=ANCHOR, products=args.skus, variants=False, orders=20, customers=20)
     started = time.perf_counter()
     sandbox = Sandbox(work / "sb", seed=seed, systems=["shift4shop", "salesforce"]).start()
-    print(f"# inventory, {args.skus} SKUs, {args.changed:.1%} changed "
-          f"(sandbox seeded in {time.perf_counter() - started:.1f} s)", flush=True)
+    print(
+        f"# inventory, {args.skus} SKUs, {args.changed:.1%} changed "
+        f"(sandbox seeded in {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
     os.environ.update(sandbox.env())
     crm: Any = sandbox.emulator("salesforce")
     store: Any = sandbox.emulator("shift4shop")
@@ -63,9 +72,12 @@ def main() -> None:
         r = run_sync(INVENTORY, source="salesforce", target="shift4shop", orchestrated=False)
         wall = time.perf_counter() - t0
         writes = store.count("PUT /3dCartWebAPI/v1/Products")
-        print(f"{label:>10}: {wall:6.1f} s  read {r['read']} updated {r['updated'] + r['created']}"
-              f" unchanged {r['unchanged']} skipped {r['skipped']}  store calls {store.count()} "
-              f"(PUT /Products {writes})  salesforce calls {crm.count()}", flush=True)
+        print(
+            f"{label:>10}: {wall:6.1f} s  read {r['read']} updated {r['updated'] + r['created']}"
+            f" unchanged {r['unchanged']} skipped {r['skipped']}  store calls {store.count()} "
+            f"(PUT /Products {writes})  salesforce calls {crm.count()}",
+            flush=True,
+        )
 
     try:
         run("first")
@@ -74,8 +86,10 @@ def main() -> None:
         skus = [p.sku for p in sandbox.world.products[::step][:changed]]
         for n, sku in enumerate(skus):
             crm.set_stock(sku, 500 + n % 7)
-        print(f"{'':>12}changed {len(skus)} levels in Salesforce: expected store calls "
-              f"ceil({len(skus)} / {STORE_BATCH}) = {math.ceil(len(skus) / STORE_BATCH)}")
+        print(
+            f"{'':>12}changed {len(skus)} levels in Salesforce: expected store calls "
+            f"ceil({len(skus)} / {STORE_BATCH}) = {math.ceil(len(skus) / STORE_BATCH)}"
+        )
         run("changed")
         run("unchanged")
     finally:

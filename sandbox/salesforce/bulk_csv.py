@@ -25,8 +25,14 @@ from sandbox.salesforce.errors import SfError
 from sandbox.salesforce.model import SObject
 from sandbox.salesforce.schema import SCHEMA
 
-DELIMITERS = {"COMMA": ",", "BACKQUOTE": "`", "CARET": "^", "PIPE": "|", "SEMICOLON": ";",
-              "TAB": "\t"}
+DELIMITERS = {
+    "COMMA": ",",
+    "BACKQUOTE": "`",
+    "CARET": "^",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "TAB": "\t",
+}
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 NULL = "#N/A"
 
@@ -49,8 +55,10 @@ def read(data: bytes, delimiter: str, line_ending: str) -> tuple[list[str], list
         raise JobFailure("InvalidBatch : Failed to process the job: no data was uploaded")
     first = text.split("\n", 1)[0]
     if (line_ending == "LF") == first.endswith("\r") and "\n" in text:
-        raise JobFailure(f"ClientInputError : LineEnding is invalid on user data. Current "
-                         f"LineEnding setting is {line_ending}")
+        raise JobFailure(
+            f"ClientInputError : LineEnding is invalid on user data. Current "
+            f"LineEnding setting is {line_ending}"
+        )
     try:
         return _rows(text, delimiter)
     except csv.Error as exc:
@@ -106,8 +114,12 @@ def _value(obj: SObject, name: str, cell: str) -> Any:
     return cell
 
 
-def body(obj: SObject, cols: Sequence[tuple[str, str | None]], cells: Sequence[str],
-         skip: str | None = None) -> dict[str, Any]:
+def body(
+    obj: SObject,
+    cols: Sequence[tuple[str, str | None]],
+    cells: Sequence[str],
+    skip: str | None = None,
+) -> dict[str, Any]:
     """A DML body from one row: empty cells left out, ``#N/A`` as null.
 
     Args:
@@ -153,12 +165,16 @@ def _minimal(cell: str, delimiter: str) -> str:
     return cell
 
 
-def write(fixed: Sequence[str], header: Sequence[str], rows: Sequence[tuple[Sequence[str],
-          Sequence[str]]], delimiter: str, line_ending: str) -> str:
+def write(
+    fixed: Sequence[str],
+    header: Sequence[str],
+    rows: Sequence[tuple[Sequence[str], Sequence[str]]],
+    delimiter: str,
+    line_ending: str,
+) -> str:
     """A result file: the quoted `fixed` columns, then the input columns, one line per row."""
     sep, end = DELIMITERS[delimiter], LINE_ENDINGS[line_ending]
     lines = [sep.join([*(_quoted(c) for c in fixed), *(_minimal(c, sep) for c in header)])]
     for extra, cells in rows:
-        lines.append(sep.join([*(_quoted(c) for c in extra),
-                               *(_minimal(c, sep) for c in cells)]))
+        lines.append(sep.join([*(_quoted(c) for c in extra), *(_minimal(c, sep) for c in cells)]))
     return end.join(lines) + end

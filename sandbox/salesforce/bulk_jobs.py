@@ -65,23 +65,38 @@ class IngestJob:
         """The JobInfo of create / close / abort answers."""
         base = f"services/data/v{self.version}/jobs/ingest/{self.id}"
         out: dict[str, Any] = {
-            "id": self.id, "operation": self.operation, "object": self.sobject,
-            "createdById": to18(USER_ID15), "createdDate": self.created,
-            "systemModstamp": self.modstamp or self.created, "state": self.state,
+            "id": self.id,
+            "operation": self.operation,
+            "object": self.sobject,
+            "createdById": to18(USER_ID15),
+            "createdDate": self.created,
+            "systemModstamp": self.modstamp or self.created,
+            "state": self.state,
         }
         if self.external_id:
             out["externalIdFieldName"] = self.external_id
-        out.update(concurrencyMode="Parallel", contentType="CSV", apiVersion=float(self.version),
-                   contentUrl=f"{base}/batches", lineEnding=self.line_ending,
-                   columnDelimiter=self.delimiter)
+        out.update(
+            concurrencyMode="Parallel",
+            contentType="CSV",
+            apiVersion=float(self.version),
+            contentUrl=f"{base}/batches",
+            lineEnding=self.line_ending,
+            columnDelimiter=self.delimiter,
+        )
         return out
 
     def detail(self) -> dict[str, Any]:
         """The JobInfo of ``GET /jobs/ingest/{id}``: with counters (and errorMessage)."""
-        out = {**self.info(), "jobType": "V2Ingest", "retries": 0,
-               "numberRecordsProcessed": len(self.successes) + len(self.failures),
-               "numberRecordsFailed": len(self.failures), "totalProcessingTime": 0,
-               "apiActiveProcessingTime": 0, "apexProcessingTime": 0}
+        out = {
+            **self.info(),
+            "jobType": "V2Ingest",
+            "retries": 0,
+            "numberRecordsProcessed": len(self.successes) + len(self.failures),
+            "numberRecordsFailed": len(self.failures),
+            "totalProcessingTime": 0,
+            "apiActiveProcessingTime": 0,
+            "apexProcessingTime": 0,
+        }
         if self.error_message:
             out["errorMessage"] = self.error_message
         return out
@@ -94,8 +109,11 @@ def _invalid(message: str) -> SfError:
 
 def job_state_error(job: IngestJob, wanted: str) -> SfError:
     """The refusal of a request the job's state does not allow (Assumption: 409 code)."""
-    return SfError("INVALIDJOBSTATE", f"InvalidJobState : Job {job.id} is in state {job.state}"
-                   f"; {wanted} is not allowed", status=409)
+    return SfError(
+        "INVALIDJOBSTATE",
+        f"InvalidJobState : Job {job.id} is in state {job.state}; {wanted} is not allowed",
+        status=409,
+    )
 
 
 class BulkJobs:
@@ -113,22 +131,38 @@ class BulkJobs:
             raise _invalid("the request body must be a JSON object")
         obj = sobject(str(spec.get("object")))
         if obj is None:
-            raise SfError("INVALIDENTITY", f"InvalidEntity : sObject type "
-                          f"'{spec.get('object')}' is not supported by the Bulk API")
+            raise SfError(
+                "INVALIDENTITY",
+                f"InvalidEntity : sObject type "
+                f"'{spec.get('object')}' is not supported by the Bulk API",
+            )
         operation = spec.get("operation")
         if operation not in OPERATIONS:
             raise _invalid(f"Invalid operation: {operation}")
         external = _external_id(obj.name, operation, spec.get("externalIdFieldName"))
         delimiter = spec.get("columnDelimiter", "COMMA")
         ending = spec.get("lineEnding", "LF")
-        if spec.get("contentType", "CSV") != "CSV" or delimiter not in bulk_csv.DELIMITERS \
-                or ending not in bulk_csv.LINE_ENDINGS:
-            raise _invalid("contentType must be CSV, columnDelimiter one of "
-                           f"{', '.join(bulk_csv.DELIMITERS)}, lineEnding LF or CRLF")
+        if (
+            spec.get("contentType", "CSV") != "CSV"
+            or delimiter not in bulk_csv.DELIMITERS
+            or ending not in bulk_csv.LINE_ENDINGS
+        ):
+            raise _invalid(
+                "contentType must be CSV, columnDelimiter one of "
+                f"{', '.join(bulk_csv.DELIMITERS)}, lineEnding LF or CRLF"
+            )
         self.sequence += 1
         now = emu.store.clock()
-        job = IngestJob(make_id(JOB_PREFIX, self.sequence), obj.name, operation, version, now,
-                        external, delimiter, ending)
+        job = IngestJob(
+            make_id(JOB_PREFIX, self.sequence),
+            obj.name,
+            operation,
+            version,
+            now,
+            external,
+            delimiter,
+            ending,
+        )
         self.jobs[job.id] = job
         return job
 
@@ -174,10 +208,16 @@ def process(emu: SalesforceEmulator, job: IngestJob) -> None:
     duplicates = _duplicate_keys(job, rows)
     for row in rows:
         try:
-            if job.external_id and bulk_csv.cell_of(header, row, job.external_id).casefold() \
-                    in duplicates:
-                raise dml("DUPLICATE_EXTERNAL_ID", "Duplicate external id specified: "
-                          f"{bulk_csv.cell_of(header, row, job.external_id)}", job.external_id)
+            if (
+                job.external_id
+                and bulk_csv.cell_of(header, row, job.external_id).casefold() in duplicates
+            ):
+                raise dml(
+                    "DUPLICATE_EXTERNAL_ID",
+                    "Duplicate external id specified: "
+                    f"{bulk_csv.cell_of(header, row, job.external_id)}",
+                    job.external_id,
+                )
             rid, created = _apply(emu, job, cols, row)
             job.successes.append(([rid, "true" if created else "false"], row))
         except SfError as err:
@@ -207,8 +247,9 @@ def _known_id(job: IngestJob, row: Row) -> str:
     return ""
 
 
-def _apply(emu: SalesforceEmulator, job: IngestJob, cols: list[tuple[str, str | None]],
-           row: Row) -> tuple[str, bool]:
+def _apply(
+    emu: SalesforceEmulator, job: IngestJob, cols: list[tuple[str, str | None]], row: Row
+) -> tuple[str, bool]:
     obj, op = SCHEMA[job.sobject], job.operation
     if op == "insert":
         return emu.dml.create(obj.name, bulk_csv.body(obj, cols, row)), True

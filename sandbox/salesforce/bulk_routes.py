@@ -39,8 +39,7 @@ def results_csv(job: IngestJob, kind: str) -> str:
     if kind == "failedresults":
         return bulk_csv.write(["sf__Id", "sf__Error"], job.header, job.failures, sep, end)
     rows = job.unprocessed if job.outcome is not None else _pending(job)
-    return bulk_csv.write([], job.header or _pending_header(job), [([], r) for r in rows],
-                          sep, end)
+    return bulk_csv.write([], job.header or _pending_header(job), [([], r) for r in rows], sep, end)
 
 
 def _pending(job: IngestJob) -> list[list[str]]:
@@ -66,8 +65,10 @@ def _set_state(emu: SalesforceEmulator, job: IngestJob, wanted: object) -> None:
             job.outcome = "Aborted"
         job.state = "Aborted"
     else:
-        raise SfError("INVALIDJOB", f"InvalidJob : the state can only be set to UploadComplete "
-                      f"or Aborted, not {wanted}")
+        raise SfError(
+            "INVALIDJOB",
+            f"InvalidJob : the state can only be set to UploadComplete or Aborted, not {wanted}",
+        )
     job.modstamp = emu.store.clock()
 
 

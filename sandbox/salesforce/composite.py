@@ -49,8 +49,9 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 REFERENCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*$")
 REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
 STEP = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
-ROLLED_BACK = ("The transaction was rolled back since another operation in the same transaction "
-               "failed.")
+ROLLED_BACK = (
+    "The transaction was rolled back since another operation in the same transaction failed."
+)
 
 
 class _Rollback(Exception):
@@ -62,45 +63,64 @@ class Unresolved(SfError):
 
     def __init__(self, text: str, ref: str) -> None:
         """Name the reference (`text`, e.g. ``refAccount.id``) and its referenceId."""
-        super().__init__("PROCESSING_HALTED",
-                         f"Invalid reference specified. No value for {text} found in {ref}")
+        super().__init__(
+            "PROCESSING_HALTED", f"Invalid reference specified. No value for {text} found in {ref}"
+        )
 
 
 def _subrequests(data: Any) -> tuple[bool, list[dict[str, Any]]]:
     """``(allOrNone, subrequests)`` of a Composite body, checked against the limits."""
     items = data.get("compositeRequest") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise SfError("JSON_PARSER_ERROR", "Cannot deserialize the request body: expected "
-                      '{"allOrNone": boolean, "compositeRequest": [...]}')
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize the request body: expected "
+            '{"allOrNone": boolean, "compositeRequest": [...]}',
+        )
     if len(items) > MAX_SUBREQUESTS:
-        raise SfError("LIMIT_EXCEEDED", f"Limit exceeded: a composite request can have at most "
-                      f"{MAX_SUBREQUESTS} subrequests, got {len(items)}")
+        raise SfError(
+            "LIMIT_EXCEEDED",
+            f"Limit exceeded: a composite request can have at most "
+            f"{MAX_SUBREQUESTS} subrequests, got {len(items)}",
+        )
     seen: set[str] = set()
     for item in items:
         _check_subrequest(item, seen)
     heavy = sum(parse_kind(item["url"]) in ("query", "collections") for item in items)
     if heavy > MAX_QUERIES_OR_COLLECTIONS:
-        raise SfError("LIMIT_EXCEEDED", f"Limit exceeded: a composite request can have at most "
-                      f"{MAX_QUERIES_OR_COLLECTIONS} query or sObject Collections subrequests, "
-                      f"got {heavy}")
+        raise SfError(
+            "LIMIT_EXCEEDED",
+            f"Limit exceeded: a composite request can have at most "
+            f"{MAX_QUERIES_OR_COLLECTIONS} query or sObject Collections subrequests, "
+            f"got {heavy}",
+        )
     flag = data.get("allOrNone", False)
     if not isinstance(flag, bool):
-        raise SfError("JSON_PARSER_ERROR",
-                      f"Cannot deserialize value of type boolean from {flag!r}")
+        raise SfError(
+            "JSON_PARSER_ERROR", f"Cannot deserialize value of type boolean from {flag!r}"
+        )
     return flag, items
 
 
 def _check_subrequest(item: Any, seen: set[str]) -> None:
-    if not isinstance(item, dict) or not all(
-        isinstance(item.get(k), str) for k in ("method", "url", "referenceId")
-    ) or item["method"].upper() not in METHODS:
-        raise SfError("JSON_PARSER_ERROR", "Each subrequest needs a method (GET, POST, PATCH, "
-                      "PUT or DELETE), a url and a referenceId")
+    if (
+        not isinstance(item, dict)
+        or not all(isinstance(item.get(k), str) for k in ("method", "url", "referenceId"))
+        or item["method"].upper() not in METHODS
+    ):
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            "Each subrequest needs a method (GET, POST, PATCH, "
+            "PUT or DELETE), a url and a referenceId",
+        )
     ref = item["referenceId"]
     if not REFERENCE_ID.match(ref) or ref in seen:
-        raise SfError("INVALID_INPUT", f"Invalid referenceId '{ref}': it must be unique, start "
-                      "with a letter or a number and contain only letters, numbers and "
-                      "underscores ('_')")
+        raise SfError(
+            "INVALID_INPUT",
+            f"Invalid referenceId '{ref}': it must be unique, start "
+            "with a letter or a number and contain only letters, numbers and "
+            "underscores ('_')",
+        )
     seen.add(ref)
 
 
@@ -120,8 +140,11 @@ def _lookup(bodies: dict[str, Any], ref: str, path: str) -> Any:
         if index and isinstance(value, list) and int(index) < len(value):
             value = value[int(index)]
         elif name and isinstance(value, dict):
-            key = name if name in value else next(
-                (k for k in value if k.lower() == name.lower()), None)
+            key = (
+                name
+                if name in value
+                else next((k for k in value if k.lower() == name.lower()), None)
+            )
             if key is None:
                 raise Unresolved(ref + path, ref)
             value = value[key]
@@ -156,23 +179,28 @@ def _failed(reply: Reply) -> bool:
     if reply.status >= 400:
         return True
     return isinstance(reply.body, list) and any(
-        isinstance(r, dict) and r.get("success") is False for r in reply.body)
+        isinstance(r, dict) and r.get("success") is False for r in reply.body
+    )
 
 
-def _one(emu: SalesforceEmulator, item: dict[str, Any], bodies: dict[str, Any],
-         all_or_none: bool) -> Reply:
+def _one(
+    emu: SalesforceEmulator, item: dict[str, Any], bodies: dict[str, Any], all_or_none: bool
+) -> Reply:
     try:
         url = resolve(item["url"], bodies)
         body = resolve(item.get("body"), bodies)
-        return dispatch(emu, item["method"].upper(), parse_url(url), body,
-                        all_or_none=all_or_none)
+        return dispatch(emu, item["method"].upper(), parse_url(url), body, all_or_none=all_or_none)
     except SfError as err:
         return error_reply(err)
 
 
 def _entry(item: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    return {"body": reply.body, "httpHeaders": reply.headers, "httpStatusCode": reply.status,
-            "referenceId": item["referenceId"]}
+    return {
+        "body": reply.body,
+        "httpHeaders": reply.headers,
+        "httpStatusCode": reply.status,
+        "referenceId": item["referenceId"],
+    }
 
 
 def run(emu: SalesforceEmulator, data: Any) -> dict[str, Any]:

@@ -60,12 +60,16 @@ def parse_url(url: str) -> Target:
 
 
 def _not_allowed(method: str, allowed: str) -> SfError:
-    return SfError("METHOD_NOT_ALLOWED",
-                   f"HTTP Method '{method}' not allowed. Allowed are {allowed}", status=405)
+    return SfError(
+        "METHOD_NOT_ALLOWED",
+        f"HTTP Method '{method}' not allowed. Allowed are {allowed}",
+        status=405,
+    )
 
 
-def dispatch(emu: SalesforceEmulator, method: str, target: Target, body: Any, *,
-             all_or_none: bool) -> Reply:
+def dispatch(
+    emu: SalesforceEmulator, method: str, target: Target, body: Any, *, all_or_none: bool
+) -> Reply:
     """Run one subrequest; raises SfError like the route it stands for."""
     seg = target.segments
     if target.kind == "query":
@@ -78,8 +82,7 @@ def dispatch(emu: SalesforceEmulator, method: str, target: Target, body: Any, *,
     if len(seg) == 2:
         if method != "POST":
             raise _not_allowed(method, "POST")
-        return rest.create_record(emu, obj, record_body(_required(body), obj.name),
-                                  target.version)
+        return rest.create_record(emu, obj, record_body(_required(body), obj.name), target.version)
     if len(seg) == 3:
         return _row(emu, method, target, obj, body)
     value = unquote("/".join(target.raw[3:]))
@@ -88,8 +91,10 @@ def dispatch(emu: SalesforceEmulator, method: str, target: Target, body: Any, *,
 
 def _required(body: Any) -> Any:
     if body is None:
-        raise SfError("JSON_PARSER_ERROR",
-                      "The HTTP entity body is required, but this request has no entity body.")
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            "The HTTP entity body is required, but this request has no entity body.",
+        )
     return body
 
 
@@ -104,8 +109,15 @@ def _row(emu: SalesforceEmulator, method: str, target: Target, obj: Any, body: A
     raise _not_allowed(method, "GET, PATCH, DELETE")
 
 
-def _by_external_id(emu: SalesforceEmulator, method: str, target: Target, obj: Any, field: str,
-                    value: str, body: Any) -> Reply:
+def _by_external_id(
+    emu: SalesforceEmulator,
+    method: str,
+    target: Target,
+    obj: Any,
+    field: str,
+    value: str,
+    body: Any,
+) -> Reply:
     version = target.version
     if method == "GET":
         fields = target.params.get("fields")
@@ -125,26 +137,42 @@ def _query(emu: SalesforceEmulator, method: str, target: Target) -> Reply:
         return rest.query_more(emu, target.segments[1], target.version, DEFAULT_BATCH)
     if len(target.segments) != 1:
         raise not_found()
-    return rest.run_query(emu, target.params.get("q"), target.version,
-                          include_deleted=target.segments[0] == "queryAll", batch=DEFAULT_BATCH)
+    return rest.run_query(
+        emu,
+        target.params.get("q"),
+        target.version,
+        include_deleted=target.segments[0] == "queryAll",
+        batch=DEFAULT_BATCH,
+    )
 
 
-def _collections(emu: SalesforceEmulator, method: str, target: Target, body: Any,
-                 all_or_none: bool) -> Reply:
+def _collections(
+    emu: SalesforceEmulator, method: str, target: Target, body: Any, all_or_none: bool
+) -> Reply:
     extra = target.segments[2:]
     if not extra and method == "POST":
-        return Reply(200, collections.create_many(emu, _required(body),
-                                                  force_all_or_none=all_or_none))
+        return Reply(
+            200, collections.create_many(emu, _required(body), force_all_or_none=all_or_none)
+        )
     if not extra and method == "PATCH":
-        return Reply(200, collections.update_many(emu, _required(body),
-                                                  force_all_or_none=all_or_none))
+        return Reply(
+            200, collections.update_many(emu, _required(body), force_all_or_none=all_or_none)
+        )
     if not extra and method == "DELETE":
         flag = all_or_none or target.params.get("allOrNone", "false").lower() == "true"
         return Reply(200, collections.delete_many(emu, target.params.get("ids"), flag))
     if len(extra) == 2 and method == "PATCH":
-        return Reply(200, collections.upsert_many(emu, target.version, extra[0], extra[1],
-                                                  _required(body),
-                                                  force_all_or_none=all_or_none))
+        return Reply(
+            200,
+            collections.upsert_many(
+                emu,
+                target.version,
+                extra[0],
+                extra[1],
+                _required(body),
+                force_all_or_none=all_or_none,
+            ),
+        )
     if len(extra) > 2:
         raise not_found()
     raise _not_allowed(method, "POST, PATCH, DELETE" if not extra else "PATCH")

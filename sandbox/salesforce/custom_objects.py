@@ -23,28 +23,38 @@ AUTO_NAMES: dict[str, tuple[str, int]] = {STOCK_LEVEL: ("SL-", 6), PAYMENT: ("PA
 
 
 def _stock_level() -> SObject:
-    return sobject_of(STOCK_LEVEL, "Stock Level", "Stock Levels", [
-        computed("Name", "string", "Stock Level Name", length=80),
-        ref("Product__c", "Product2", "Product__r", "cascade", required=True, label="Product"),
-        Field("Location__c", "string", "Location", length=40),
-        Field("On_Hand__c", "double", "On Hand", scale=2),
-        Field("Reserved__c", "double", "Reserved", scale=2),
-        storebridge_id(unique=True),
-    ])
+    return sobject_of(
+        STOCK_LEVEL,
+        "Stock Level",
+        "Stock Levels",
+        [
+            computed("Name", "string", "Stock Level Name", length=80),
+            ref("Product__c", "Product2", "Product__r", "cascade", required=True, label="Product"),
+            Field("Location__c", "string", "Location", length=40),
+            Field("On_Hand__c", "double", "On Hand", scale=2),
+            Field("Reserved__c", "double", "Reserved", scale=2),
+            storebridge_id(unique=True),
+        ],
+    )
 
 
 def _payment() -> SObject:
-    return sobject_of(PAYMENT, "Storebridge Payment", "Storebridge Payments", [
-        computed("Name", "string", "Payment Name", length=80),
-        ref("Order__c", "Order", "Order__r", "cascade", required=True, label="Order"),
-        Field("Amount__c", "currency", "Amount", scale=2),
-        Field("Kind__c", "string", "Kind", length=40),
-        Field("Status__c", "string", "Status", length=40),
-        Field("Gateway__c", "string", "Gateway", length=80),
-        Field("Reference__c", "string", "Reference", length=100),
-        Field("Processed_At__c", "datetime", "Processed At"),
-        storebridge_id(unique=True),
-    ])
+    return sobject_of(
+        PAYMENT,
+        "Storebridge Payment",
+        "Storebridge Payments",
+        [
+            computed("Name", "string", "Payment Name", length=80),
+            ref("Order__c", "Order", "Order__r", "cascade", required=True, label="Order"),
+            Field("Amount__c", "currency", "Amount", scale=2),
+            Field("Kind__c", "string", "Kind", length=40),
+            Field("Status__c", "string", "Status", length=40),
+            Field("Gateway__c", "string", "Gateway", length=80),
+            Field("Reference__c", "string", "Reference", length=100),
+            Field("Processed_At__c", "datetime", "Processed At"),
+            storebridge_id(unique=True),
+        ],
+    )
 
 
 CUSTOM_OBJECTS: tuple[SObject, ...] = (_stock_level(), _payment())

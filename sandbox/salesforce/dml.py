@@ -176,53 +176,81 @@ class Dml:
             if f is None:
                 ref = obj.relationship(key)
                 if ref is None:
-                    raise dml("INVALID_FIELD", f"No such column '{key}' on sobject of type "
-                              f"{obj.name}", key)
+                    raise dml(
+                        "INVALID_FIELD",
+                        f"No such column '{key}' on sobject of type {obj.name}",
+                        key,
+                    )
                 by_relationship[ref.name] = (key, value)
             elif not (f.createable if creating else f.updateable):
                 read_only.append(f.name)
             else:
                 changes[f.name] = coerce(f, value)
         if read_only:
-            raise dml("INVALID_FIELD_FOR_INSERT_UPDATE",
-                      f"Unable to create/update fields: {', '.join(read_only)}. {READ_ONLY_HINT}",
-                      *read_only)
+            raise dml(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {', '.join(read_only)}. {READ_ONLY_HINT}",
+                *read_only,
+            )
         for name, (key, value) in by_relationship.items():
             if name in changes:
-                raise dml("INVALID_FIELD", f"Cannot specify both an external ID reference {key} "
-                          f"and a salesforce id, {name}", name)
+                raise dml(
+                    "INVALID_FIELD",
+                    f"Cannot specify both an external ID reference {key} "
+                    f"and a salesforce id, {name}",
+                    name,
+                )
             changes[name] = self._by_external_id(obj.fields[name], key, value)
         return changes
 
     def _by_external_id(self, ref: Field, key: str, value: Any) -> str:
         """Resolve ``"Account": {"Storebridge_Id__c": "X"}`` to the parent's id."""
         target = SCHEMA[str(ref.reference_to)]
-        items = [(k, v) for k, v in value.items() if k != "attributes"] if isinstance(
-            value, dict) else []
+        items = (
+            [(k, v) for k, v in value.items() if k != "attributes"]
+            if isinstance(value, dict)
+            else []
+        )
         if len(items) != 1:
-            raise dml("INVALID_FIELD", f"{key}: a relationship must name exactly one external ID "
-                      f"field of {target.name}", ref.name)
+            raise dml(
+                "INVALID_FIELD",
+                f"{key}: a relationship must name exactly one external ID field of {target.name}",
+                ref.name,
+            )
         name, ext = items[0]
         f = target.field(name)
         if f is None or not (f.external_id or f.name == "Id"):
-            raise dml("INVALID_FIELD", f"Field name provided, {name} is not an External ID or "
-                      f"indexed field for {target.name}", ref.name)
+            raise dml(
+                "INVALID_FIELD",
+                f"Field name provided, {name} is not an External ID or "
+                f"indexed field for {target.name}",
+                ref.name,
+            )
         matches = self.store.find(target.name, f, coerce(f, ext))
         if not matches:
-            raise dml("INVALID_FIELD", f"Foreign key external ID: {ext} not found for field "
-                      f"{f.name} in entity {target.name}", ref.name)
+            raise dml(
+                "INVALID_FIELD",
+                f"Foreign key external ID: {ext} not found for field "
+                f"{f.name} in entity {target.name}",
+                ref.name,
+            )
         if len(matches) > 1:
-            raise dml("DUPLICATE_EXTERNAL_ID", f"Foreign key external ID: {ext} matched more than "
-                      f"one record for field {f.name} in entity {target.name}", ref.name)
+            raise dml(
+                "DUPLICATE_EXTERNAL_ID",
+                f"Foreign key external ID: {ext} matched more than "
+                f"one record for field {f.name} in entity {target.name}",
+                ref.name,
+            )
         return str(matches[0]["Id"])
 
     def _check_required(self, obj: SObject, rec: Record, names: list[str]) -> None:
-        missing = [
-            n for n in names if obj.fields[n].required and rec.get(n) in (None, "")
-        ]
+        missing = [n for n in names if obj.fields[n].required and rec.get(n) in (None, "")]
         if missing:
-            raise dml("REQUIRED_FIELD_MISSING",
-                      f"Required fields are missing: [{', '.join(missing)}]", *missing)
+            raise dml(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                *missing,
+            )
 
     def _check_references(self, obj: SObject, changes: Record) -> None:
         for name, value in changes.items():
@@ -230,8 +258,11 @@ class Dml:
             if f.type != "reference" or value is None:
                 continue
             if object_of(value) != f.reference_to:
-                raise dml("FIELD_INTEGRITY_EXCEPTION",
-                          f"{f.display_label}: id value of incorrect type: {value}", name)
+                raise dml(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"{f.display_label}: id value of incorrect type: {value}",
+                    name,
+                )
             if self.store.get(str(f.reference_to), value) is None:
                 # Assumption: `fields` names the reference (real orgs often leave it empty).
                 raise dml("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", name)
@@ -242,8 +273,11 @@ class Dml:
                 continue
             others = [r for r in self.store.find(obj.name, f, rec[f.name]) if r["Id"] != rec["Id"]]
             if others:
-                raise dml("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on "
-                          f"record with id: {others[0]['Id']}")
+                raise dml(
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {f.name} duplicates value on "
+                    f"record with id: {others[0]['Id']}",
+                )
 
     def _delete_children(self, sobject: str, rec: Record, *, hard: bool) -> None:
         found = [
@@ -254,9 +288,12 @@ class Dml:
             if rows and ref.on_delete == "restrict":
                 label = SCHEMA[child].plural.lower()
                 ids = ", ".join(str(r["Id"]) for r in rows[:5])
-                raise dml("DELETE_FAILED", f"Your attempt to delete {rec.get('Name') or rec['Id']}"
-                          f" could not be completed because it is associated with the following "
-                          f"{label}.: {ids}")
+                raise dml(
+                    "DELETE_FAILED",
+                    f"Your attempt to delete {rec.get('Name') or rec['Id']}"
+                    f" could not be completed because it is associated with the following "
+                    f"{label}.: {ids}",
+                )
         for child, ref, rows in found:
             for row in rows:
                 if ref.on_delete == "cascade":

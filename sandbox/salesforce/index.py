@@ -43,9 +43,7 @@ class Indexes:
 
     def clear(self) -> None:
         """Forget every entry."""
-        self._buckets = {
-            name: {f.name: {} for f in fields} for name, fields in self.fields.items()
-        }
+        self._buckets = {name: {f.name: {} for f in fields} for name, fields in self.fields.items()}
 
     def covers(self, sobject: str, f: Field) -> bool:
         """Whether `f` of `sobject` is indexed (Id always is: it is the table's key)."""
@@ -90,6 +88,5 @@ class Indexes:
     def snapshot(self, sobject: str, names: Iterable[str]) -> dict[str, dict[Any, list[str]]]:
         """The entries of some fields (for tests comparing index and scan)."""
         return {
-            name: {k: sorted(v) for k, v in self._buckets[sobject][name].items()}
-            for name in names
+            name: {k: sorted(v) for k, v in self._buckets[sobject][name].items()} for name in names
         }

@@ -48,8 +48,9 @@ class Column:
         """The column's value for `rec` (None when the parent reference is empty)."""
         if self.relationship is None:
             return rec.get(self.field.name)
-        parent = store.get(str(self.relationship.reference_to), rec.get(self.relationship.name),
-                           deleted=True)
+        parent = store.get(
+            str(self.relationship.reference_to), rec.get(self.relationship.name), deleted=True
+        )
         return None if parent is None else parent.get(self.field.name)
 
 
@@ -58,18 +59,24 @@ def resolve(obj: SObject, path: Path) -> Column:
     if len(path.parts) == 1:
         f = obj.field(path.parts[0])
         if f is None:
-            raise SfError("INVALID_FIELD", f"No such column '{path.text}' on entity "
-                          f"'{obj.name}'. {FIELD_HINT}")
+            raise SfError(
+                "INVALID_FIELD",
+                f"No such column '{path.text}' on entity '{obj.name}'. {FIELD_HINT}",
+            )
         return Column(None, f)
     ref = obj.relationship(path.parts[0]) if len(path.parts) == 2 else None
     if ref is None:
-        raise SfError("INVALID_FIELD", f"Didn't understand relationship '{path.parts[0]}' in "
-                      f"field path. {RELATIONSHIP_HINT}")
+        raise SfError(
+            "INVALID_FIELD",
+            f"Didn't understand relationship '{path.parts[0]}' in field path. {RELATIONSHIP_HINT}",
+        )
     target = SCHEMA[str(ref.reference_to)]
     leaf = target.field(path.parts[1])
     if leaf is None:
-        raise SfError("INVALID_FIELD", f"No such column '{path.parts[1]}' on entity "
-                      f"'{target.name}'. {FIELD_HINT}")
+        raise SfError(
+            "INVALID_FIELD",
+            f"No such column '{path.parts[1]}' on entity '{target.name}'. {FIELD_HINT}",
+        )
     return Column(ref, leaf)
 
 
@@ -99,8 +106,11 @@ def _operand(f: Field, op: str, lit: Literal) -> Any:
         return lit.value  # a range, tested by `date_literals.range_test`
     if lit.kind != kind:
         quoting = "be enclosed" if kind == "string" else "not be enclosed"
-        raise SfError("INVALID_QUERY_FILTER_OPERATOR", f"value of filter criterion for field "
-                      f"'{f.name}' must be of type {type_name} and should {quoting} in quotes")
+        raise SfError(
+            "INVALID_QUERY_FILTER_OPERATOR",
+            f"value of filter criterion for field "
+            f"'{f.name}' must be of type {type_name} and should {quoting} in quotes",
+        )
     if f.type in ("id", "reference"):
         rid = normalize_id(lit.value)
         if rid is None:
@@ -128,8 +138,9 @@ def _test(op: str, left: Any, right: Any) -> bool:
         return bool(left != right)  # SOQL: a null field is "not equal" to a value
     if left is None or right is None:
         return False
-    return bool({"<": left < right, "<=": left <= right, ">": left > right,
-                 ">=": left >= right}[op])
+    return bool(
+        {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    )
 
 
 def _comparison(store: Store, obj: SObject, node: Comparison) -> Predicate:
@@ -139,8 +150,9 @@ def _comparison(store: Store, obj: SObject, node: Comparison) -> Predicate:
         assert isinstance(node.value, Literal)
         _operand(f, "LIKE", node.value)
         regex = _like(str(node.value.value))
-        return lambda rec: (v := column.value(store, rec)) is not None and bool(
-            regex.fullmatch(str(v)))
+        return lambda rec: (
+            (v := column.value(store, rec)) is not None and bool(regex.fullmatch(str(v)))
+        )
     if node.op in ("IN", "NOT IN"):
         assert isinstance(node.value, tuple)
         test = _member_test(store, f, node.value)
@@ -157,8 +169,11 @@ def _comparison(store: Store, obj: SObject, node: Comparison) -> Predicate:
 def _member_test(store: Store, f: Field, literals: tuple[Literal, ...]) -> Callable[[Any], bool]:
     """Membership in an ``IN`` list; a date literal in it matches its whole range."""
     keys = {_operand(f, "IN", lit) for lit in literals if lit.kind != "relative"}
-    ranges = [range_test(f, "=", _operand(f, "IN", lit), store.clock())
-              for lit in literals if lit.kind == "relative"]
+    ranges = [
+        range_test(f, "=", _operand(f, "IN", lit), store.clock())
+        for lit in literals
+        if lit.kind == "relative"
+    ]
     if not ranges:
         return lambda key: key in keys
     return lambda key: key in keys or any(test(key) for test in ranges)
@@ -181,8 +196,12 @@ def _sort(store: Store, obj: SObject, rows: list[Record], soql_order: Any) -> li
     for ordering in reversed(soql_order):
         column = resolve(obj, ordering.path)
 
-        def key(rec: Record, column: Column = column, nulls_first: bool = ordering.nulls_first,
-                desc: bool = ordering.descending) -> tuple[int, Any]:
+        def key(
+            rec: Record,
+            column: Column = column,
+            nulls_first: bool = ordering.nulls_first,
+            desc: bool = ordering.descending,
+        ) -> tuple[int, Any]:
             value = match_key(column.field, column.value(store, rec))
             null_rank = 0 if nulls_first != desc else 1  # reverse=True flips the rank
             return (null_rank, 0) if value is None else (1 - null_rank, value)
@@ -204,8 +223,9 @@ def render(store: Store, obj: SObject, columns: list[Column], rec: Record, versi
         if parent is None:
             row[name] = None
             continue
-        nested = row.get(name) or {"attributes": attributes(str(ref.reference_to), parent["Id"],
-                                                             version)}
+        nested = row.get(name) or {
+            "attributes": attributes(str(ref.reference_to), parent["Id"], version)
+        }
         nested[column.field.name] = parent.get(column.field.name)
         row[name] = nested
     return row
@@ -213,8 +233,10 @@ def render(store: Store, obj: SObject, columns: list[Column], rec: Record, versi
 
 def attributes(sobject_name: str, record_id: str, version: str) -> dict[str, str]:
     """The ``attributes`` map every returned record carries."""
-    return {"type": sobject_name,
-            "url": f"/services/data/v{version}/sobjects/{sobject_name}/{record_id}"}
+    return {
+        "type": sobject_name,
+        "url": f"/services/data/v{version}/sobjects/{sobject_name}/{record_id}",
+    }
 
 
 def execute(store: Store, soql: str, *, include_deleted: bool, version: str) -> list[Record] | int:
@@ -222,10 +244,13 @@ def execute(store: Store, soql: str, *, include_deleted: bool, version: str) -> 
     q = parse(soql)
     obj = sobject(q.sobject)
     if obj is None:
-        raise SfError("INVALID_TYPE", f"sObject type '{q.sobject}' is not supported. If you are "
-                      "attempting to use a custom object, be sure to append the '__c' after the "
-                      "entity name. Please reference your WSDL or the describe call for the "
-                      "appropriate names.")
+        raise SfError(
+            "INVALID_TYPE",
+            f"sObject type '{q.sobject}' is not supported. If you are "
+            "attempting to use a custom object, be sure to append the '__c' after the "
+            "entity name. Please reference your WSDL or the describe call for the "
+            "appropriate names.",
+        )
     columns = [resolve(obj, p) for p in q.fields]
     predicate = compile_where(store, obj, q.where) if q.where is not None else None
     pool = candidates(store, obj, q.where, include_deleted=include_deleted)
@@ -235,9 +260,10 @@ def execute(store: Store, soql: str, *, include_deleted: bool, version: str) -> 
     rows = _sort(store, obj, rows, q.order_by)
     if q.offset is not None:
         if q.offset > MAX_OFFSET:
-            raise SfError("NUMBER_OUTSIDE_VALID_RANGE",
-                          f"Maximum SOQL offset allowed is {MAX_OFFSET}")
-        rows = rows[q.offset:]
+            raise SfError(
+                "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
+            )
+        rows = rows[q.offset :]
     if q.limit is not None:
         rows = rows[: q.limit]
     if q.count:

@@ -65,8 +65,9 @@ def _live(emu: SalesforceEmulator, obj: SObject, record_id: str) -> Record:
     return rec
 
 
-def create_record(emu: SalesforceEmulator, obj: SObject, body: dict[str, Any],
-                  version: str) -> Reply:
+def create_record(
+    emu: SalesforceEmulator, obj: SObject, body: dict[str, Any], version: str
+) -> Reply:
     """``POST /sobjects/{S}``: 201 with the new id."""
     with emu.lock:
         rid = emu.dml.create(obj.name, body)
@@ -74,15 +75,17 @@ def create_record(emu: SalesforceEmulator, obj: SObject, body: dict[str, Any],
     return Reply(201, {"id": rid, "success": True, "errors": []}, location)
 
 
-def read_record(emu: SalesforceEmulator, obj: SObject, record_id: str, version: str,
-                fields: str | None) -> Reply:
+def read_record(
+    emu: SalesforceEmulator, obj: SObject, record_id: str, version: str, fields: str | None
+) -> Reply:
     """``GET /sobjects/{S}/{Id}[?fields=]``."""
     with emu.lock:
         return Reply(200, render_record(obj, _live(emu, obj, record_id), version, fields))
 
 
-def update_record(emu: SalesforceEmulator, obj: SObject, record_id: str,
-                  body: dict[str, Any]) -> Reply:
+def update_record(
+    emu: SalesforceEmulator, obj: SObject, record_id: str, body: dict[str, Any]
+) -> Reply:
     """``PATCH /sobjects/{S}/{Id}``: 204."""
     with emu.lock:
         emu.dml.update(obj.name, record_id, body)
@@ -96,8 +99,7 @@ def delete_record(emu: SalesforceEmulator, obj: SObject, record_id: str) -> Repl
     return Reply(204)
 
 
-def _by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str,
-                    value: str) -> Record:
+def _by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str, value: str) -> Record:
     """The one live record whose external id `field_name` holds `value` (lock held)."""
     key = emu.dml.upsert_key(obj, field_name)
     matches = emu.store.find(obj.name, key, value)
@@ -108,8 +110,14 @@ def _by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str,
     return matches[0]
 
 
-def read_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str, value: str,
-                        version: str, fields: str | None) -> Reply:
+def read_by_external_id(
+    emu: SalesforceEmulator,
+    obj: SObject,
+    field_name: str,
+    value: str,
+    version: str,
+    fields: str | None,
+) -> Reply:
     """``GET /sobjects/{S}/{ExtField}/{value}``: 200, or 300 when several records match."""
     try:
         with emu.lock:
@@ -119,8 +127,14 @@ def read_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str, 
         return _multiple(err, obj, version)
 
 
-def upsert_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str, value: str,
-                          body: dict[str, Any], version: str) -> Reply:
+def upsert_by_external_id(
+    emu: SalesforceEmulator,
+    obj: SObject,
+    field_name: str,
+    value: str,
+    body: dict[str, Any],
+    version: str,
+) -> Reply:
     """``PATCH /sobjects/{S}/{ExtField}/{value}``: 201 created, 200 (204 before v46) updated."""
     try:
         with emu.lock:
@@ -136,8 +150,9 @@ def upsert_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str
     return Reply(200, result)
 
 
-def delete_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str, value: str,
-                          version: str) -> Reply:
+def delete_by_external_id(
+    emu: SalesforceEmulator, obj: SObject, field_name: str, value: str, version: str
+) -> Reply:
     """``DELETE /sobjects/{S}/{ExtField}/{value}``: 204."""
     try:
         with emu.lock:
@@ -147,8 +162,9 @@ def delete_by_external_id(emu: SalesforceEmulator, obj: SObject, field_name: str
     return Reply(204)
 
 
-def run_query(emu: SalesforceEmulator, soql: str | None, version: str, *,
-              include_deleted: bool, batch: int) -> Reply:
+def run_query(
+    emu: SalesforceEmulator, soql: str | None, version: str, *, include_deleted: bool, batch: int
+) -> Reply:
     """``GET /query?q=`` (``/queryAll`` with `include_deleted`): the first page."""
     if not soql:
         raise SfError("MALFORMED_QUERY", "A query string has to be specified")

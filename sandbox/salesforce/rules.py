@@ -56,8 +56,10 @@ class Rules:
         """Refuse deletes real orgs refuse."""
         if sobject == "Order" and rec["StatusCode"] == ACTIVATED:
             # Code and message unverified.
-            raise dml("DELETE_FAILED", "You can't delete an activated order. Set it back to a "
-                      "Draft status first.")
+            raise dml(
+                "DELETE_FAILED",
+                "You can't delete an activated order. Set it back to a Draft status first.",
+            )
         if sobject == "OrderItem":
             self._order_open(self.store.get("Order", rec["OrderId"]))
         if sobject == "Pricebook2" and rec["IsStandard"]:
@@ -71,12 +73,14 @@ class Rules:
                 if rec is not None:
                     self._recompute_total(rec["OrderId"])
         elif sobject == "Product2" and new is not None and not new["IsDeleted"]:
-            for entry in self.store.find("PricebookEntry", _field("PricebookEntry", "Product2Id"),
-                                         new["Id"]):
+            for entry in self.store.find(
+                "PricebookEntry", _field("PricebookEntry", "Product2Id"), new["Id"]
+            ):
                 if (entry["Name"], entry["ProductCode"]) != (new["Name"], new["ProductCode"]):
                     # A system-driven change: it moves the entry's stamps, as in a real org.
-                    self.store.touch("PricebookEntry", entry, Name=new["Name"],
-                                     ProductCode=new["ProductCode"])
+                    self.store.touch(
+                        "PricebookEntry", entry, Name=new["Name"], ProductCode=new["ProductCode"]
+                    )
         elif sobject == STOCK_LEVEL:
             for rec in (old, new):
                 if rec is not None:
@@ -95,8 +99,9 @@ class Rules:
         on_hand = round(sum(float(lv["On_Hand__c"] or 0) for lv in levels), 2)
         reserved = round(sum(float(lv["Reserved__c"] or 0) for lv in levels), 2)
         if (product["Quantity_On_Hand__c"], product["Quantity_Reserved__c"]) != (on_hand, reserved):
-            self.store.touch("Product2", product, Quantity_On_Hand__c=on_hand,
-                             Quantity_Reserved__c=reserved)
+            self.store.touch(
+                "Product2", product, Quantity_On_Hand__c=on_hand, Quantity_Reserved__c=reserved
+            )
 
     # --- PricebookEntry -------------------------------------------------------------------------
     def _entry_insert(self, rec: Record) -> None:
@@ -105,8 +110,9 @@ class Rules:
         assert product is not None  # references were checked
         assert book is not None
         rec["Name"], rec["ProductCode"] = product["Name"], product["ProductCode"]
-        entries = self.store.find("PricebookEntry", _field("PricebookEntry", "Product2Id"),
-                                  product["Id"])
+        entries = self.store.find(
+            "PricebookEntry", _field("PricebookEntry", "Product2Id"), product["Id"]
+        )
         if any(e["Pricebook2Id"] == book["Id"] for e in entries):
             raise dml("DUPLICATE_VALUE", "This price definition already exists in this price book")
         standard = {b["Id"] for b in self.store.rows("Pricebook2") if b["IsStandard"]}
@@ -117,8 +123,11 @@ class Rules:
     def _order_insert(self, rec: Record) -> None:
         if status_category(rec["Status"]) != DRAFT:
             # Unverified text; real orgs refuse to create an order in an Activated status.
-            raise _integrity("Choose a valid order status and save your changes. Only a Draft "
-                             "status is valid for new orders.", "Status")
+            raise _integrity(
+                "Choose a valid order status and save your changes. Only a Draft "
+                "status is valid for new orders.",
+                "Status",
+            )
         rec["StatusCode"] = DRAFT
         rec["TotalAmount"] = 0.0
         number = self.store.next_autonumber("Order.OrderNumber", ORDER_NUMBER_START)
@@ -128,12 +137,17 @@ class Rules:
         new["StatusCode"] = status_category(new["Status"])
         if new["AccountId"] != old["AccountId"] and old["StatusCode"] != DRAFT:
             # Documented rule (AccountId only while Draft); message unverified.
-            raise _integrity("You can't change the account of an order that isn't in a Draft "
-                             "status.", "AccountId")
+            raise _integrity(
+                "You can't change the account of an order that isn't in a Draft status.",
+                "AccountId",
+            )
         items = self._items(old["Id"])
         if new["Pricebook2Id"] != old["Pricebook2Id"] and items:
-            raise _integrity("field integrity exception: Pricebook2Id (can't change the price "
-                             "book of an order that has order products)", "Pricebook2Id")
+            raise _integrity(
+                "field integrity exception: Pricebook2Id (can't change the price "
+                "book of an order that has order products)",
+                "Pricebook2Id",
+            )
         if new["StatusCode"] == ACTIVATED and old["StatusCode"] != ACTIVATED and not items:
             # Unverified text; activation needs at least one order product.
             raise _integrity("You can't activate an order that has no order products.", "Status")
@@ -156,8 +170,7 @@ class Rules:
         assert order is not None  # references were checked
         if order["StatusCode"] == ACTIVATED:
             # Unverified text; items of an activated order are frozen.
-            raise _integrity("You can't add, edit, or delete order products on an activated "
-                             "order.")
+            raise _integrity("You can't add, edit, or delete order products on an activated order.")
         return order
 
     def _item_write(self, old: Record | None, new: Record) -> None:
@@ -165,26 +178,38 @@ class Rules:
         if old is None:
             self._item_entry(order, new)
         if new["Quantity"] is not None and new["Quantity"] <= 0:
-            raise _integrity("field integrity exception: Quantity (quantity must be greater than "
-                             "zero)", "Quantity")
+            raise _integrity(
+                "field integrity exception: Quantity (quantity must be greater than zero)",
+                "Quantity",
+            )
         new["TotalPrice"] = round(float(new["Quantity"]) * float(new["UnitPrice"]), 2)
 
     def _item_entry(self, order: Record, new: Record) -> None:
         if order["Pricebook2Id"] is None:
-            raise _integrity("field integrity exception: PricebookEntryId (the order has no price "
-                             "book: set Pricebook2Id on the order first)", "PricebookEntryId")
+            raise _integrity(
+                "field integrity exception: PricebookEntryId (the order has no price "
+                "book: set Pricebook2Id on the order first)",
+                "PricebookEntryId",
+            )
         entry = self.store.get("PricebookEntry", new["PricebookEntryId"])
         assert entry is not None  # references were checked
         if entry["Pricebook2Id"] != order["Pricebook2Id"]:
-            raise _integrity("field integrity exception: PricebookEntryId (pricebook entry is in a "
-                             "different pricebook than the one assigned to the order)",
-                             "PricebookEntryId")
+            raise _integrity(
+                "field integrity exception: PricebookEntryId (pricebook entry is in a "
+                "different pricebook than the one assigned to the order)",
+                "PricebookEntryId",
+            )
         if not entry["IsActive"]:
-            raise _integrity("field integrity exception: PricebookEntryId (pricebook entry is "
-                             "inactive)", "PricebookEntryId")
+            raise _integrity(
+                "field integrity exception: PricebookEntryId (pricebook entry is inactive)",
+                "PricebookEntryId",
+            )
         if new["Product2Id"] not in (None, entry["Product2Id"]):
-            raise _integrity("field integrity exception: Product2Id (product does not match the "
-                             "price book entry's product)", "Product2Id")
+            raise _integrity(
+                "field integrity exception: Product2Id (product does not match the "
+                "price book entry's product)",
+                "Product2Id",
+            )
         new["Product2Id"] = entry["Product2Id"]
         new["ListPrice"] = entry["UnitPrice"]
 

@@ -40,7 +40,12 @@ ORDER_STATUSES = (PicklistValue("Draft", "Draft"), PicklistValue("Activated", "A
 FULFILLMENT_STATUSES = tuple(
     PicklistValue(v)
     for v in (
-        "Unfulfilled", "Processing", "Partially Shipped", "Shipped", "Delivered", "Cancelled",
+        "Unfulfilled",
+        "Processing",
+        "Partially Shipped",
+        "Shipped",
+        "Delivered",
+        "Cancelled",
         "On Hold",
     )
 )
@@ -56,114 +61,197 @@ def _money(name: str, label: str) -> Field:
 
 
 def _product() -> SObject:
-    return sobject_of("Product2", "Product", "Products", [
-        Field("Name", "string", "Product Name", required=True),
-        Field("ProductCode", "string", "Product Code"),
-        Field("Description", "textarea", "Product Description", length=4000),
-        Field("IsActive", "boolean", "Active", default=False),
-        Field("StockKeepingUnit", "string", "Product SKU", length=180),
-        _quantity("Quantity_On_Hand__c", "Quantity On Hand"),
-        _quantity("Quantity_Reserved__c", "Quantity Reserved"),
-        Field("Variant_Of__c", "string", "Variant Of"),
-        Field("Variant_Option__c", "string", "Variant Option"),
-        storebridge_id(unique=True),
-    ])
+    return sobject_of(
+        "Product2",
+        "Product",
+        "Products",
+        [
+            Field("Name", "string", "Product Name", required=True),
+            Field("ProductCode", "string", "Product Code"),
+            Field("Description", "textarea", "Product Description", length=4000),
+            Field("IsActive", "boolean", "Active", default=False),
+            Field("StockKeepingUnit", "string", "Product SKU", length=180),
+            _quantity("Quantity_On_Hand__c", "Quantity On Hand"),
+            _quantity("Quantity_Reserved__c", "Quantity Reserved"),
+            Field("Variant_Of__c", "string", "Variant Of"),
+            Field("Variant_Option__c", "string", "Variant Option"),
+            storebridge_id(unique=True),
+        ],
+    )
 
 
 def _order() -> SObject:
-    return sobject_of("Order", "Order", "Orders", [
-        ref("AccountId", "Account", "Account", "restrict", required=True),
-        ref("Pricebook2Id", "Pricebook2", "Pricebook2", "restrict", label="Price Book ID"),
-        ref("BillToContactId", "Contact", "BillToContact", "setnull", label="Bill To Contact ID"),
-        Field("EffectiveDate", "date", "Order Start Date", required=True),
-        Field("Status", "picklist", "Status", required=True, picklist=ORDER_STATUSES, length=40),
-        computed("StatusCode", "picklist", "Status Category", length=40,
-                 picklist=tuple(PicklistValue(p.category) for p in ORDER_STATUSES)),
-        computed("OrderNumber", "string", "Order Number", length=30),
-        Field("Description", "textarea", "Description", length=32000),
-        Field("PoNumber", "string", "PO Number", length=80),
-        Field("Store_Status__c", "string", "Store Status", length=80),
-        Field("Fulfillment_Status__c", "picklist", "Fulfillment Status", length=40,
-              picklist=FULFILLMENT_STATUSES),
-        Field("Tracking_Number__c", "string", "Tracking Number", length=100),
-        Field("Carrier__c", "string", "Carrier", length=80),
-        Field("Shipping_Service__c", "string", "Shipping Service", length=120),
-        Field("Shipped_Date__c", "date", "Shipped Date"),
-        _money("Amount_Paid__c", "Amount Paid"),
-        Field("Payment_Status__c", "string", "Payment Status", length=40),
-        Field("Payment_Reference__c", "string", "Payment Reference", length=100),
-        Field("Coupon_Codes__c", "string", "Coupon Codes"),
-        _money("Discount_Amount__c", "Discount Amount"),
-        Field("Invoice_Number__c", "string", "Invoice Number", length=40),
-        *address("Billing"),
-        *address("Shipping"),
-        computed("TotalAmount", "currency", "Order Amount", scale=2),
-        storebridge_id(unique=True),
-    ])
+    return sobject_of(
+        "Order",
+        "Order",
+        "Orders",
+        [
+            ref("AccountId", "Account", "Account", "restrict", required=True),
+            ref("Pricebook2Id", "Pricebook2", "Pricebook2", "restrict", label="Price Book ID"),
+            ref(
+                "BillToContactId", "Contact", "BillToContact", "setnull", label="Bill To Contact ID"
+            ),
+            Field("EffectiveDate", "date", "Order Start Date", required=True),
+            Field(
+                "Status", "picklist", "Status", required=True, picklist=ORDER_STATUSES, length=40
+            ),
+            computed(
+                "StatusCode",
+                "picklist",
+                "Status Category",
+                length=40,
+                picklist=tuple(PicklistValue(p.category) for p in ORDER_STATUSES),
+            ),
+            computed("OrderNumber", "string", "Order Number", length=30),
+            Field("Description", "textarea", "Description", length=32000),
+            Field("PoNumber", "string", "PO Number", length=80),
+            Field("Store_Status__c", "string", "Store Status", length=80),
+            Field(
+                "Fulfillment_Status__c",
+                "picklist",
+                "Fulfillment Status",
+                length=40,
+                picklist=FULFILLMENT_STATUSES,
+            ),
+            Field("Tracking_Number__c", "string", "Tracking Number", length=100),
+            Field("Carrier__c", "string", "Carrier", length=80),
+            Field("Shipping_Service__c", "string", "Shipping Service", length=120),
+            Field("Shipped_Date__c", "date", "Shipped Date"),
+            _money("Amount_Paid__c", "Amount Paid"),
+            Field("Payment_Status__c", "string", "Payment Status", length=40),
+            Field("Payment_Reference__c", "string", "Payment Reference", length=100),
+            Field("Coupon_Codes__c", "string", "Coupon Codes"),
+            _money("Discount_Amount__c", "Discount Amount"),
+            Field("Invoice_Number__c", "string", "Invoice Number", length=40),
+            *address("Billing"),
+            *address("Shipping"),
+            computed("TotalAmount", "currency", "Order Amount", scale=2),
+            storebridge_id(unique=True),
+        ],
+    )
 
 
 def _order_item() -> SObject:
-    return sobject_of("OrderItem", "Order Product", "Order Products", [
-        ref("OrderId", "Order", "Order", "cascade", required=True, updateable=False,
-            label="Order ID"),
-        ref("PricebookEntryId", "PricebookEntry", "PricebookEntry", "restrict", required=True,
-            updateable=False, label="Price Book Entry ID"),
-        # Derived from the entry; a client may send it, but it must match the entry.
-        ref("Product2Id", "Product2", "Product2", "restrict", updateable=False,
-            label="Product ID"),
-        Field("Quantity", "double", "Quantity", required=True, scale=2),
-        Field("UnitPrice", "currency", "Unit Price", required=True, scale=2),
-        computed("ListPrice", "currency", "List Price", scale=2),
-        computed("TotalPrice", "currency", "Total Price", scale=2),
-        Field("Description", "string", "Line Description"),
-        _quantity("Quantity_Shipped__c", "Quantity Shipped"),
-        storebridge_id(unique=True),
-    ])
+    return sobject_of(
+        "OrderItem",
+        "Order Product",
+        "Order Products",
+        [
+            ref(
+                "OrderId",
+                "Order",
+                "Order",
+                "cascade",
+                required=True,
+                updateable=False,
+                label="Order ID",
+            ),
+            ref(
+                "PricebookEntryId",
+                "PricebookEntry",
+                "PricebookEntry",
+                "restrict",
+                required=True,
+                updateable=False,
+                label="Price Book Entry ID",
+            ),
+            # Derived from the entry; a client may send it, but it must match the entry.
+            ref(
+                "Product2Id",
+                "Product2",
+                "Product2",
+                "restrict",
+                updateable=False,
+                label="Product ID",
+            ),
+            Field("Quantity", "double", "Quantity", required=True, scale=2),
+            Field("UnitPrice", "currency", "Unit Price", required=True, scale=2),
+            computed("ListPrice", "currency", "List Price", scale=2),
+            computed("TotalPrice", "currency", "Total Price", scale=2),
+            Field("Description", "string", "Line Description"),
+            _quantity("Quantity_Shipped__c", "Quantity Shipped"),
+            storebridge_id(unique=True),
+        ],
+    )
 
 
 def _contact() -> SObject:
-    return sobject_of("Contact", "Contact", "Contacts", [
-        ref("AccountId", "Account", "Account", "cascade"),
-        Field("FirstName", "string", "First Name", length=40),
-        Field("LastName", "string", "Last Name", required=True, length=80),
-        computed("Name", "string", "Full Name", length=121),
-        Field("Email", "email", "Email", length=80),
-        Field("Phone", "phone", "Business Phone", length=40),
-        Field("MobilePhone", "phone", "Mobile Phone", length=40),
-        *address("Mailing"),
-        Field("Description", "textarea", "Contact Description", length=32000),
-        storebridge_id(unique=False),
-    ])
+    return sobject_of(
+        "Contact",
+        "Contact",
+        "Contacts",
+        [
+            ref("AccountId", "Account", "Account", "cascade"),
+            Field("FirstName", "string", "First Name", length=40),
+            Field("LastName", "string", "Last Name", required=True, length=80),
+            computed("Name", "string", "Full Name", length=121),
+            Field("Email", "email", "Email", length=80),
+            Field("Phone", "phone", "Business Phone", length=40),
+            Field("MobilePhone", "phone", "Mobile Phone", length=40),
+            *address("Mailing"),
+            Field("Description", "textarea", "Contact Description", length=32000),
+            storebridge_id(unique=False),
+        ],
+    )
 
 
 def _standard() -> tuple[SObject, ...]:
     return (
-        sobject_of("Account", "Account", "Accounts", [
-            Field("Name", "string", "Account Name", required=True),
-            Field("Phone", "phone", "Account Phone", length=40),
-            *address("Billing"),
-            Field("Description", "textarea", "Account Description", length=32000),
-            storebridge_id(unique=True),
-        ]),
+        sobject_of(
+            "Account",
+            "Account",
+            "Accounts",
+            [
+                Field("Name", "string", "Account Name", required=True),
+                Field("Phone", "phone", "Account Phone", length=40),
+                *address("Billing"),
+                Field("Description", "textarea", "Account Description", length=32000),
+                storebridge_id(unique=True),
+            ],
+        ),
         _contact(),
         _product(),
-        sobject_of("Pricebook2", "Price Book", "Price Books", [
-            Field("Name", "string", "Price Book Name", required=True),
-            Field("IsActive", "boolean", "Active", default=False),
-            computed("IsStandard", "boolean", "Is Standard Price Book", default=False),
-            Field("Description", "string", "Description"),
-        ]),
-        sobject_of("PricebookEntry", "Price Book Entry", "Price Book Entries", [
-            computed("Name", "string", "Product Name"),
-            ref("Pricebook2Id", "Pricebook2", "Pricebook2", "cascade", required=True,
-                updateable=False, label="Price Book ID"),
-            ref("Product2Id", "Product2", "Product2", "cascade", required=True,
-                updateable=False, label="Product ID"),
-            Field("UnitPrice", "currency", "List Price", required=True, scale=2),
-            Field("IsActive", "boolean", "Active", default=False),
-            Field("UseStandardPrice", "boolean", "Use Standard Price", default=False),
-            computed("ProductCode", "string", "Product Code"),
-        ]),
+        sobject_of(
+            "Pricebook2",
+            "Price Book",
+            "Price Books",
+            [
+                Field("Name", "string", "Price Book Name", required=True),
+                Field("IsActive", "boolean", "Active", default=False),
+                computed("IsStandard", "boolean", "Is Standard Price Book", default=False),
+                Field("Description", "string", "Description"),
+            ],
+        ),
+        sobject_of(
+            "PricebookEntry",
+            "Price Book Entry",
+            "Price Book Entries",
+            [
+                computed("Name", "string", "Product Name"),
+                ref(
+                    "Pricebook2Id",
+                    "Pricebook2",
+                    "Pricebook2",
+                    "cascade",
+                    required=True,
+                    updateable=False,
+                    label="Price Book ID",
+                ),
+                ref(
+                    "Product2Id",
+                    "Product2",
+                    "Product2",
+                    "cascade",
+                    required=True,
+                    updateable=False,
+                    label="Product ID",
+                ),
+                Field("UnitPrice", "currency", "List Price", required=True, scale=2),
+                Field("IsActive", "boolean", "Active", default=False),
+                Field("UseStandardPrice", "boolean", "Use Standard Price", default=False),
+                computed("ProductCode", "string", "Product Code"),
+            ],
+        ),
         _order(),
         _order_item(),
     )

@@ -32,14 +32,24 @@ def seed(emu: SalesforceEmulator, world: SeedWorld) -> None:
     seeded_at = stamp(world.anchor - SEED_AGE)
     clock, emu.store.clock = emu.store.clock, lambda: seeded_at
     try:
-        emu.dml.create("Pricebook2", {"Name": "Standard Price Book", "IsActive": True},
-                       preset={"IsStandard": True})
+        emu.dml.create(
+            "Pricebook2",
+            {"Name": "Standard Price Book", "IsActive": True},
+            preset={"IsStandard": True},
+        )
         for p in world.products:
             _product(emu, p)
         for c in world.crm_contacts:
             account = emu.dml.create("Account", {"Name": c.account_name})
-            emu.dml.create("Contact", {"AccountId": account, "FirstName": c.first_name,
-                                       "LastName": c.last_name, "Email": c.email})
+            emu.dml.create(
+                "Contact",
+                {
+                    "AccountId": account,
+                    "FirstName": c.first_name,
+                    "LastName": c.last_name,
+                    "Email": c.email,
+                },
+            )
     finally:
         emu.store.clock = clock
 
@@ -47,14 +57,29 @@ def seed(emu: SalesforceEmulator, world: SeedWorld) -> None:
 def _product(emu: SalesforceEmulator, p: SeedProduct) -> None:
     add_item(emu, p.sku, p.name, p.price, description=p.description, levels=p.levels)
     for v in p.variants:
-        add_item(emu, v.sku, f"{p.name} - {v.option_value}", v.price, description=p.description,
-                 levels=v.levels, variant_of=p.sku,
-                 option=f"{v.option_name}={v.option_value}")
+        add_item(
+            emu,
+            v.sku,
+            f"{p.name} - {v.option_value}",
+            v.price,
+            description=p.description,
+            levels=v.levels,
+            variant_of=p.sku,
+            option=f"{v.option_name}={v.option_value}",
+        )
 
 
-def add_item(emu: SalesforceEmulator, sku: str, name: str, price: object, *,
-             description: str | None = None, levels: Sequence[SeedLevel] = (),
-             variant_of: str | None = None, option: str | None = None) -> str:
+def add_item(
+    emu: SalesforceEmulator,
+    sku: str,
+    name: str,
+    price: object,
+    *,
+    description: str | None = None,
+    levels: Sequence[SeedLevel] = (),
+    variant_of: str | None = None,
+    option: str | None = None,
+) -> str:
     """A Product2, its active standard PricebookEntry and its stock levels, as a CRM admin
     would create them.
 
@@ -62,22 +87,37 @@ def add_item(emu: SalesforceEmulator, sku: str, name: str, price: object, *,
         The PricebookEntry id.
     """
     fields: dict[str, Any] = {
-        "Name": name, "ProductCode": sku, "StockKeepingUnit": sku, "IsActive": True,
-        "Description": description or None, "Variant_Of__c": variant_of,
+        "Name": name,
+        "ProductCode": sku,
+        "StockKeepingUnit": sku,
+        "IsActive": True,
+        "Description": description or None,
+        "Variant_Of__c": variant_of,
         "Variant_Option__c": option,
         "Quantity_On_Hand__c": sum(lv.on_hand for lv in levels),
         "Quantity_Reserved__c": sum(lv.reserved for lv in levels),
     }
     product = emu.dml.create("Product2", {k: v for k, v in fields.items() if v is not None})
-    entry = emu.dml.create("PricebookEntry", {
-        "Pricebook2Id": standard_book(emu), "Product2Id": product, "UnitPrice": str(price),
-        "IsActive": True,
-    })
+    entry = emu.dml.create(
+        "PricebookEntry",
+        {
+            "Pricebook2Id": standard_book(emu),
+            "Product2Id": product,
+            "UnitPrice": str(price),
+            "IsActive": True,
+        },
+    )
     for lv in levels:
-        emu.dml.create(STOCK_LEVEL, {
-            "Product__c": product, "Location__c": lv.location, "On_Hand__c": lv.on_hand,
-            "Reserved__c": lv.reserved, "Storebridge_Id__c": f"{sku}@{lv.location}",
-        })
+        emu.dml.create(
+            STOCK_LEVEL,
+            {
+                "Product__c": product,
+                "Location__c": lv.location,
+                "On_Hand__c": lv.on_hand,
+                "Reserved__c": lv.reserved,
+                "Storebridge_Id__c": f"{sku}@{lv.location}",
+            },
+        )
     return entry
 
 

@@ -46,23 +46,29 @@ class _Rollback(Exception):
 
 def _too_many(count: int, limit: int = MAX_RECORDS) -> None:
     if count > limit:
-        raise SfError("EXCEEDED_ID_LIMIT", f"record limit reached. cannot submit more than {limit} "
-                      "records into this call")
+        raise SfError(
+            "EXCEEDED_ID_LIMIT",
+            f"record limit reached. cannot submit more than {limit} records into this call",
+        )
 
 
 def _batch(data: Any) -> tuple[bool, list[Any]]:
     """``(allOrNone, records)`` of a Collections body."""
     if not isinstance(data, dict) or not isinstance(data.get("records"), list):
-        raise SfError("JSON_PARSER_ERROR", "Cannot deserialize the request body: expected "
-                      '{"allOrNone": boolean, "records": [...]}')
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize the request body: expected "
+            '{"allOrNone": boolean, "records": [...]}',
+        )
     records = data["records"]
     _too_many(len(records))
     flag = data.get("allOrNone", False)
     if isinstance(flag, str) and flag.lower() in ("true", "false"):
         flag = flag.lower() == "true"  # the JSON deserializer accepts quoted booleans
     if not isinstance(flag, bool):
-        raise SfError("JSON_PARSER_ERROR",
-                      f"Cannot deserialize value of type boolean from {flag!r}")
+        raise SfError(
+            "JSON_PARSER_ERROR", f"Cannot deserialize value of type boolean from {flag!r}"
+        )
     return flag, records
 
 
@@ -79,8 +85,9 @@ def _record_type(record: Any, expected: str | None = None) -> SObject:
     return obj
 
 
-def run_all(emu: SalesforceEmulator, all_or_none: bool, ops: list[Operation],
-            existed: list[bool]) -> list[Record]:
+def run_all(
+    emu: SalesforceEmulator, all_or_none: bool, ops: list[Operation], existed: list[bool]
+) -> list[Record]:
     """Apply `ops` in order, each atomically; with `all_or_none`, all or nothing."""
     outcomes: list[Record | SfError] = []
     try:
@@ -95,7 +102,8 @@ def run_all(emu: SalesforceEmulator, all_or_none: bool, ops: list[Operation],
                 raise _Rollback
     except _Rollback:
         return [
-            _failure(o) if isinstance(o, SfError)
+            _failure(o)
+            if isinstance(o, SfError)
             else _failure(ROLLED_BACK, o["id"] if was else None)
             for o, was in zip(outcomes, existed, strict=True)
         ]
@@ -133,7 +141,8 @@ def _chunks(records: list[Any]) -> int:
     """How many same-type runs a mixed-type create is processed in."""
     types = [
         r["attributes"].get("type")
-        if isinstance(r, dict) and isinstance(r.get("attributes"), dict) else None
+        if isinstance(r, dict) and isinstance(r.get("attributes"), dict)
+        else None
         for r in records
     ]
     return sum(1 for i, t in enumerate(types) if i == 0 or t != types[i - 1])
@@ -157,8 +166,9 @@ def _update_op(emu: SalesforceEmulator, record: Any) -> tuple[Operation, bool]:
     return op, exists
 
 
-def _upsert_ops(emu: SalesforceEmulator, obj: SObject, field: str,
-                records: list[Any]) -> tuple[list[Operation], list[bool]]:
+def _upsert_ops(
+    emu: SalesforceEmulator, obj: SObject, field: str, records: list[Any]
+) -> tuple[list[Operation], list[bool]]:
     key = emu.dml.upsert_key(obj, field)
     values = [_key_value(r, key.name) for r in records]
     folded = [str(v).casefold() if v is not None else None for v in values]
@@ -169,8 +179,15 @@ def _upsert_ops(emu: SalesforceEmulator, obj: SObject, field: str,
         if value is None:
             ops.append(_failing(dml("MISSING_ARGUMENT", f"{key.name} not specified", key.name)))
         elif folded.count(fold) > 1:
-            ops.append(_failing(dml("DUPLICATE_EXTERNAL_ID",
-                                    f"Duplicate external id specified: {value}", key.name)))
+            ops.append(
+                _failing(
+                    dml(
+                        "DUPLICATE_EXTERNAL_ID",
+                        f"Duplicate external id specified: {value}",
+                        key.name,
+                    )
+                )
+            )
         else:
             ops.append(_upsert_op(emu, obj, key.name, record, value))
     return ops, existed
@@ -182,8 +199,9 @@ def _key_value(record: Any, key: str) -> Any:
     return next((v for k, v in record.items() if k.lower() == key.lower()), None)
 
 
-def _upsert_op(emu: SalesforceEmulator, obj: SObject, key: str, record: Any,
-               value: Any) -> Operation:
+def _upsert_op(
+    emu: SalesforceEmulator, obj: SObject, key: str, record: Any, value: Any
+) -> Operation:
     def op() -> Record:
         _record_type(record, obj.name)
         body = {k: v for k, v in record.items() if k.lower() != key.lower()}
@@ -207,8 +225,9 @@ def _delete_op(emu: SalesforceEmulator, raw: str) -> tuple[Operation, bool]:
     return op, exists
 
 
-def retrieve_many(emu: SalesforceEmulator, obj: SObject, ids: list[str], fields: list[str],
-              version: str) -> list[Record | None]:
+def retrieve_many(
+    emu: SalesforceEmulator, obj: SObject, ids: list[str], fields: list[str], version: str
+) -> list[Record | None]:
     _too_many(len(ids), MAX_RETRIEVE_IDS)
     resolved = []
     for name in fields:
@@ -232,8 +251,9 @@ def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def create_many(emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
-                ) -> list[Record]:
+def create_many(
+    emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
+) -> list[Record]:
     """``POST /composite/sobjects``: create (mixed types) in order.
 
     Args:
@@ -244,25 +264,37 @@ def create_many(emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool =
     all_or_none, records = _batch(data)
     if _chunks(records) > MAX_CHUNKS:
         # Code unverified; the text is the platform's for mixed-type DML.
-        raise SfError("INVALID_BATCH_REQUEST", "Cannot have more than 10 chunks in a single "
-                      "operation. Please rearrange the data to reduce chunking.")
+        raise SfError(
+            "INVALID_BATCH_REQUEST",
+            "Cannot have more than 10 chunks in a single "
+            "operation. Please rearrange the data to reduce chunking.",
+        )
     with emu.lock:
         ops = [_create_op(emu, r) for r in records]
         return run_all(emu, all_or_none or force_all_or_none, ops, [False] * len(ops))
 
 
-def update_many(emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
-                ) -> list[Record]:
+def update_many(
+    emu: SalesforceEmulator, data: Any, *, force_all_or_none: bool = False
+) -> list[Record]:
     """``PATCH /composite/sobjects``: update by Id in order."""
     all_or_none, records = _batch(data)
     with emu.lock:
         pairs = [_update_op(emu, r) for r in records]
-        return run_all(emu, all_or_none or force_all_or_none, [p[0] for p in pairs],
-                       [p[1] for p in pairs])
+        return run_all(
+            emu, all_or_none or force_all_or_none, [p[0] for p in pairs], [p[1] for p in pairs]
+        )
 
 
-def upsert_many(emu: SalesforceEmulator, version: str, sobject_name: str, field: str, data: Any,
-                *, force_all_or_none: bool = False) -> list[Record]:
+def upsert_many(
+    emu: SalesforceEmulator,
+    version: str,
+    sobject_name: str,
+    field: str,
+    data: Any,
+    *,
+    force_all_or_none: bool = False,
+) -> list[Record]:
     """``PATCH /composite/sobjects/{S}/{ExtField}`` (v46.0+): upsert by external id."""
     if version_number(version) < UPSERT_SINCE:
         raise not_found()
@@ -273,8 +305,7 @@ def upsert_many(emu: SalesforceEmulator, version: str, sobject_name: str, field:
         return run_all(emu, all_or_none or force_all_or_none, ops, existed)
 
 
-def delete_many(emu: SalesforceEmulator, ids_param: str | None, all_or_none: bool
-                ) -> list[Record]:
+def delete_many(emu: SalesforceEmulator, ids_param: str | None, all_or_none: bool) -> list[Record]:
     """``DELETE /composite/sobjects?ids=&allOrNone=``."""
     ids = split_list(ids_param)
     _too_many(len(ids))

@@ -28,11 +28,33 @@ from sandbox.salesforce.date_literals import FIXED, WITH_N
 from sandbox.salesforce.errors import SfError
 from sandbox.salesforce.soql_lexer import Token, malformed, tokenize
 
-KEYWORDS = frozenset({
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "LIKE", "IN", "ORDER", "BY", "ASC", "DESC",
-    "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL", "COUNT", "GROUP",
-    "HAVING",
-})
+KEYWORDS = frozenset(
+    {
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "LIKE",
+        "IN",
+        "ORDER",
+        "BY",
+        "ASC",
+        "DESC",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "LIMIT",
+        "OFFSET",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        "COUNT",
+        "GROUP",
+        "HAVING",
+    }
+)
 COMPARISONS = frozenset({"=", "!=", "<>", "<", "<=", ">", ">="})
 
 
@@ -247,8 +269,11 @@ class _Parser:
         if tok.kind == "ident" and tok.text.upper() in FIXED:
             self.pos += 1
             return Literal("relative", (tok.text.upper(), None))
-        for word, lit in (("TRUE", Literal("boolean", True)), ("FALSE", Literal("boolean", False)),
-                          ("NULL", Literal("null", None))):
+        for word, lit in (
+            ("TRUE", Literal("boolean", True)),
+            ("FALSE", Literal("boolean", False)),
+            ("NULL", Literal("null", None)),
+        ):
             if self.accept_kw(word):
                 return lit
         raise self.unexpected()

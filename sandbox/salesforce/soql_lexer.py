@@ -58,8 +58,10 @@ def _unescape(body: str) -> str:
         elif nxt in ESCAPES:
             out.append(ESCAPES[nxt])
         else:
-            raise malformed(f"Invalid string literal '{body}'. Illegal character sequence "
-                            f"'\\{nxt}' in string literal.")
+            raise malformed(
+                f"Invalid string literal '{body}'. Illegal character sequence "
+                f"'\\{nxt}' in string literal."
+            )
         i += 2
     return "".join(out)
 
@@ -87,8 +89,9 @@ def tokenize(soql: str) -> list[Token]:
             try:
                 tokens.append(Token(kind, text, _datetime(text)))
             except ValueError:
-                raise malformed(f"line 1:{pos} no viable alternative at character "
-                                f"'{text}'") from None
+                raise malformed(
+                    f"line 1:{pos} no viable alternative at character '{text}'"
+                ) from None
         elif kind == "date":
             if not valid_date(text):
                 raise malformed(f"line 1:{pos} no viable alternative at character '{text}'")

@@ -30,16 +30,21 @@ def set_stock(emu: SalesforceEmulator, sku: str, on_hand: float, location: str) 
     """
     product = product_by_sku(emu, sku)
     key = f"{product['ProductCode']}@{location}"
-    emu.dml.upsert(STOCK_LEVEL, "Storebridge_Id__c", key,
-                   {"Product__c": product["Id"], "Location__c": location, "On_Hand__c": on_hand},
-                   rest=False)
+    emu.dml.upsert(
+        STOCK_LEVEL,
+        "Storebridge_Id__c",
+        key,
+        {"Product__c": product["Id"], "Location__c": location, "On_Hand__c": on_hand},
+        rest=False,
+    )
 
 
 def set_price(emu: SalesforceEmulator, sku: str, price: object) -> None:
     """Update the item's standard PricebookEntry.UnitPrice (lock held)."""
     product = product_by_sku(emu, sku)
-    entries = emu.store.find("PricebookEntry", SCHEMA["PricebookEntry"].fields["Product2Id"],
-                             product["Id"])
+    entries = emu.store.find(
+        "PricebookEntry", SCHEMA["PricebookEntry"].fields["Product2Id"], product["Id"]
+    )
     book = standard_book(emu)
     entry = next((e for e in entries if e["Pricebook2Id"] == book), None)
     if entry is None:

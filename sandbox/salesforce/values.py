@@ -61,8 +61,13 @@ def _parser_error(f: Field, value: Any) -> SfError:
     kind = {str: "VALUE_STRING", bool: "VALUE_TRUE" if value else "VALUE_FALSE"}.get(
         type(value), "VALUE_NUMBER" if isinstance(value, int | float) else "START_OBJECT"
     )
-    target = {"double": "double", "currency": "double", "date": "date", "boolean": "boolean",
-              "datetime": "datetime"}
+    target = {
+        "double": "double",
+        "currency": "double",
+        "date": "date",
+        "boolean": "boolean",
+        "datetime": "datetime",
+    }
     return SfError(
         "JSON_PARSER_ERROR",
         f"Cannot deserialize instance of {target.get(f.type, 'string')} from {kind} value "
@@ -100,8 +105,9 @@ def _text(f: Field, value: Any) -> str | None:
             f.name,
         )
     if f.type == "email" and not EMAIL_RE.match(value):
-        raise dml("INVALID_EMAIL_ADDRESS", f"{f.display_label}: invalid email address: {value}",
-                  f.name)
+        raise dml(
+            "INVALID_EMAIL_ADDRESS", f"{f.display_label}: invalid email address: {value}", f.name
+        )
     return str(value)
 
 

@@ -67,23 +67,28 @@ async def json_body(request: Request) -> Any:
     """The request's JSON body, or JSON_PARSER_ERROR."""
     raw = await request.body()
     if not raw.strip():
-        raise SfError("JSON_PARSER_ERROR",
-                      "The HTTP entity body is required, but this request has no entity body.")
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            "The HTTP entity body is required, but this request has no entity body.",
+        )
     try:
         return json.loads(raw)
     except ValueError as exc:
         line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        raise SfError("JSON_PARSER_ERROR",
-                      f"Unexpected character: was expecting a JSON value at [line:{line}, "
-                      f"column:{column}]") from None
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            f"Unexpected character: was expecting a JSON value at [line:{line}, column:{column}]",
+        ) from None
 
 
 def record_body(data: Any, sobject_name: str) -> dict[str, Any]:
     """A JSON body that must be one record (an object)."""
     if not isinstance(data, dict):
         kind = "START_ARRAY" if isinstance(data, list) else "VALUE_STRING"
-        raise SfError("JSON_PARSER_ERROR", f"Cannot deserialize instance of {sobject_name} from "
-                      f"{kind} value [line:1, column:1]")
+        raise SfError(
+            "JSON_PARSER_ERROR",
+            f"Cannot deserialize instance of {sobject_name} from {kind} value [line:1, column:1]",
+        )
     return data
 
 
@@ -173,8 +178,7 @@ class SalesforceEdge:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
         if not DATA_PATH.match(scope["path"]):
             if uri_too_long(scope):  # login and versions: not API requests, nothing to count
-                await Response(URI_TOO_LONG_BODY, 414, media_type="text/html")(
-                    scope, receive, send)
+                await Response(URI_TOO_LONG_BODY, 414, media_type="text/html")(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
