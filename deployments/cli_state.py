@@ -1,4 +1,9 @@
-"""`storebridge state ...` and `storebridge deadletters ...`: the durable sync state by hand."""
+"""`storebridge state ...` and `storebridge deadletters ...`: the durable sync state by hand.
+
+What is printed about a dead letter is redacted once more on the way out (its message, payload
+and note, `connectors.http.redaction.redact_record`): the store redacts what it stores, and
+letters parked by an older version show no more than new ones.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +51,41 @@ def status() -> None:
     typer.echo(f"dead letters: {json.dumps(store.dead_letter_counts())}")
 
 
+@state_app.command("wait")
+def wait(
+    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 300,
+) -> None:
+    """Wait until no webhook event is pending or being processed (scripts, CI); exit 1 on
+    timeout, printing the inbox counts."""
+    import time
+
+    store = open_store()
+    open_states = ("pending", "dispatched", "processing")
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = store.inbox_counts()
+        if not any(counts.get(s, 0) for s in open_states):
+            typer.echo(f"inbox: {json.dumps(counts)}")
+            return
+        if time.monotonic() > deadline:
+            typer.echo(f"still open after {timeout:.0f} s: {json.dumps(counts)}", err=True)
+            raise typer.Exit(1)
+        time.sleep(1)
+
+
+def _shown(d: DeadLetter) -> DeadLetter:
+    """`d` as the CLI may print it: message, payload and note redacted."""
+    from dataclasses import replace
+
+    from connectors.http.redaction import redact_record, redact_text
+
+    message, payload = redact_record(d.message, d.payload)
+    note = redact_text(d.note) if d.note else d.note
+    return replace(d, message=message, payload=payload, note=note)
+
+
 def _row(d: DeadLetter) -> str:
+    d = _shown(d)
     return (
         f"{d.id:>5}  {d.status.value:<8} {d.attempts:>3}x  {d.system}:{d.entity}:{d.external_id}"
         f"  [{d.error_class}] {d.message}"
@@ -75,7 +114,8 @@ def list_(
 
 
 def _as_dict(d: DeadLetter) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, DeadLetterStatus) else v) for k, v in asdict(d).items()}
+    shown = asdict(_shown(d))
+    return {k: (v.value if isinstance(v, DeadLetterStatus) else v) for k, v in shown.items()}
 
 
 def _get(store: StateStore, dead_letter_id: int) -> DeadLetter:

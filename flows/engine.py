@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from connectors.clock import utcnow
-from connectors.http.redaction import redact_text
+from connectors.http.redaction import redact_record, redact_text
 from connectors.records import Failure, Page
 from connectors.state import BatchRecord, BindRequest, StateStore, Window
 from flows import registry
@@ -63,6 +63,24 @@ class Plan:
         if self.since is not None and self.until is not None:
             return f"{self.since:%Y-%m-%d %H:%M}–{self.until:%Y-%m-%d %H:%M} UTC"
         return f"{len(self.ids)} id(s)" if self.ids else "nothing to read"
+
+    def run_name(self) -> str:
+        """What the run is, for the Prefect UI: use case, pair, mode, and its window or ids,
+        e.g. ``order-to-cash shift4shop→salesforce incremental 11-23 06:15–06:30 UTC``."""
+        head = f"{self.use_case.name} {self.source}→{self.target} {self.mode}"
+        if self.mode == "inbox":
+            return f"{head} {len(self.route_ids)} event(s)"
+        if self.mode == "ids":
+            shown = ", ".join(self.ids[:3])
+            more = f" +{len(self.ids) - 3}" if len(self.ids) > 3 else ""
+            return f"{head} {shown}{more}"
+        if self.since is None or self.until is None:
+            return head
+        if self.since.date() == self.until.date():
+            return f"{head} {self.since:%m-%d %H:%M}–{self.until:%H:%M} UTC"
+        if (self.since.hour, self.since.minute, self.until.hour, self.until.minute) == (0,) * 4:
+            return f"{head} {self.since:%Y-%m-%d}–{self.until:%Y-%m-%d}"
+        return f"{head} {self.since:%Y-%m-%d %H:%M}–{self.until:%Y-%m-%d %H:%M} UTC"
 
 
 def _aware(value: dt.datetime, name: str) -> dt.datetime:
@@ -336,6 +354,13 @@ def _echo_pair(target: str, source: str, entity: Entity) -> tuple[Any, Any]:
     return registry.load(codec_path)(), registry.load(hasher_path)()
 
 
+def masked(failure: Failure) -> Failure:
+    """The failure with its record's personal data masked in message and payload, before it
+    becomes a dead letter, an event, an artifact row or a printed line (`redact_record`)."""
+    message, payload = redact_record(failure.message, failure.payload)
+    return replace(failure, message=message, payload=payload)
+
+
 def record(
     state: StateStore,
     plan: Plan,
@@ -349,7 +374,7 @@ def record(
     outcomes = [*extra, *result.outcomes]
     binds, dead, succeeded, final = settle(target, outcomes)
     binds += result.binds + echo_guards(state, plan, final)
-    dead = [*failures, *dead]
+    dead = [masked(f) for f in (*failures, *dead)]
     counts = state.record_batch(BatchRecord(plan.stream, binds, dead, succeeded, run_id))
     report = BatchReport(
         failures=dead, dead_letter_ids=counts.dead_letter_ids, counters=dict(result.counters)
@@ -380,6 +405,7 @@ class RunSummary:
     counters: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     flow_run_id: str | None = None
+    busy_with: str | None = None  # the run holding the pair's lease, when this one did not run
 
     def add(self, report: BatchReport) -> None:
         self.batches += 1

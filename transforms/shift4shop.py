@@ -2,10 +2,12 @@
 
 Shift4Shop times are store-local without an offset; they become UTC here with the store's zone.
 Guests (`CustomerID` 0) get a customer reference keyed by their e-mail, so every guest checkout of
-one shopper resolves to the same customer. The customer embedded in an order is the shopper's
-data as of that order (`updated_at` = the order's last update), so the newest order wins. A record
-that cannot be decoded raises `DecodeError` whose message names the record, the canonical field
-and the Shift4Shop field it came from.
+one shopper resolves to the same customer; the key holds no address: it is `guest:` and a keyed
+hash of the normalised address, computed by the function the caller passes (`GuestKey`; the
+source adapter's comes from the state store, `connectors.state.meta`). The customer embedded in
+an order is the shopper's data as of that order (`updated_at` = the order's last update), so the
+newest order wins. A record that cannot be decoded raises `DecodeError` whose message names the
+record, the canonical field and the Shift4Shop field it came from.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +27,8 @@ from transforms.canonical import Customer, ExternalRef, Order, describe_validati
 from transforms.mapping import load_table
 
 SYSTEM = "shift4shop"
+# normalised e-mail -> its keyed hash (e.g. `h-<32 hex>`): a pure function, given by the caller
+GuestKey = Callable[[str], str]
 TAGS = re.compile(r"<[^>]+>")
 # canonical field path (with {i} for list indexes) -> the Shift4Shop field it is decoded from
 SOURCE_FIELDS: dict[str, str] = {
@@ -100,12 +104,25 @@ def _status(status_id: int) -> tuple[str, str]:
     return str(entry["status"]), str(entry["label"])
 
 
-def customer_ref(customer_id: int, email: str | None, order_id: int | None = None) -> ExternalRef:
-    """Registered shoppers by id; guests by e-mail (or by order when there is none)."""
+def customer_ref(
+    customer_id: int,
+    email: str | None,
+    order_id: int | None = None,
+    *,
+    guest_key: GuestKey | None = None,
+) -> ExternalRef:
+    """Registered shoppers by id; guests by the keyed hash of their e-mail (stripped and
+    lowercased: ``guest:<guest_key(email)>``), or by order when they left none.
+
+    Raises:
+        ValueError: a guest with an e-mail and no `guest_key` (an address never becomes a key).
+    """
     if customer_id:
         key = str(customer_id)
     elif email and email.strip():
-        key = f"guest:{email.strip().lower()}"
+        if guest_key is None:
+            raise ValueError("customer.ref: a guest is keyed by a hash of its e-mail: no key given")
+        key = f"guest:{guest_key(email.strip().lower())}"
     else:
         key = f"guest:order-{order_id}"
     return ExternalRef(system=SYSTEM, entity="customer", id=key)
@@ -198,7 +215,7 @@ def _coupons(o: raw.Order) -> list[str]:
     return list(dict.fromkeys(p.coupon for p in o.promotion_list if p.coupon))
 
 
-def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
+def _order_data(o: raw.Order, zone: ZoneInfo, currency: str, guest_key: GuestKey) -> dict[str, Any]:
     def money(amount: Decimal) -> dict[str, Any]:
         return {"amount": amount, "currency": currency}
 
@@ -217,7 +234,9 @@ def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
         "updated_at": updated,
         "currency": currency,
         "customer": {
-            "ref": customer_ref(o.customer_id, o.billing_email, o.order_id).model_dump(),
+            "ref": customer_ref(
+                o.customer_id, o.billing_email, o.order_id, guest_key=guest_key
+            ).model_dump(),
             "email": o.billing_email,
             "first_name": o.billing_first_name,
             "last_name": o.billing_last_name,
@@ -250,20 +269,21 @@ def _order_data(o: raw.Order, zone: ZoneInfo, currency: str) -> dict[str, Any]:
     }
 
 
-def decode_order(order: raw.Order, *, timezone: str, currency: str) -> Order:
+def decode_order(order: raw.Order, *, timezone: str, currency: str, guest_key: GuestKey) -> Order:
     """A Shift4Shop order as a canonical `Order`.
 
     Args:
         order: the raw order (validated `connectors.shift4shop.models.Order`).
         timezone: the store's IANA zone (its timestamps carry no offset).
         currency: the store's currency (order JSON does not carry one).
+        guest_key: the keyed hash of a guest's normalised e-mail (`customer_ref`).
 
     Raises:
         DecodeError: naming the order, the canonical field and the Shift4Shop field.
     """
     record = f"{SYSTEM}:order:{order.order_id}"
     try:
-        data = _order_data(order, ZoneInfo(timezone), currency)
+        data = _order_data(order, ZoneInfo(timezone), currency, guest_key)
         return Order.model_validate(data)
     except KeyError as exc:
         raise DecodeError(
@@ -312,15 +332,19 @@ def customer_data(customer: raw.Customer) -> dict[str, Any]:
     }
 
 
-def decode_customer(customer: raw.Customer, *, timezone: str = "UTC") -> Customer:
+def decode_customer(
+    customer: raw.Customer, *, timezone: str = "UTC", guest_key: GuestKey | None = None
+) -> Customer:
     """A Shift4Shop customer account as a canonical `Customer`.
 
     The Customer object carries no LastUpdate (capture and schema), so `updated_at` is None.
+    Accounts have ids; `guest_key` is only needed for one without (`customer_ref`).
     """
     record = f"{SYSTEM}:customer:{customer.customer_id}"
     try:
-        return Customer.model_validate(
-            {"ref": customer_ref(customer.customer_id, customer.email), **customer_data(customer)}
-        )
+        ref = customer_ref(customer.customer_id, customer.email, guest_key=guest_key)
+        return Customer.model_validate({"ref": ref, **customer_data(customer)})
     except ValidationError as exc:
         raise DecodeError(record, describe_validation_error(exc, record)) from None
+    except ValueError as exc:
+        raise DecodeError(record, f"{record}: {exc}") from None

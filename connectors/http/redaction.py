@@ -1,8 +1,10 @@
 """Redaction of secrets and personal data, for logs and for the dead-letter table.
 
 Headers, URLs (userinfo and secret-looking query parameters), free text (e-mail addresses, phone
-numbers, Luhn-valid card numbers, bearer tokens, JWTs, Salesforce session ids) and JSON payloads
-(secret, card, e-mail and phone keys). Every function returns a copy; nothing is mutated.
+numbers, Luhn-valid card numbers, bearer tokens, JWTs, Salesforce session ids, passwords in URLs)
+and JSON payloads (secret, card, e-mail and phone keys). A failed record adds what no pattern
+can see: its own people's names, companies and street addresses, wherever its message or payload
+quotes them (`redact_record`). Every function returns a copy; nothing is mutated.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*):[^\s/@]+@")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=!-]+", re.IGNORECASE)
 _SF_SESSION = re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{8,}")
@@ -194,11 +197,13 @@ def redact_text(text: str) -> str:
 
     E-mail addresses are masked (`mask_email`); phone numbers (7-15 digits written with
     separators or a ``+country`` prefix), Luhn-valid card numbers (13-19 digits), ``Bearer``
-    tokens, JWTs and Salesforce session ids become `REDACTED`. ISO dates, times, amounts, IP
+    tokens, JWTs, Salesforce session ids and the password of a URL (``scheme://user:pw@``)
+    become `REDACTED`. ISO dates, times, amounts, IP
     addresses, plain integers (order ids) and 18-character Salesforce ids are left alone.
     """
     if not text:
         return text
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _SF_SESSION.sub(REDACTED, text)
@@ -244,3 +249,126 @@ def redact_payload(obj: Any) -> Any:
     if isinstance(obj, str):
         return redact_text(obj)
     return obj
+
+
+# --- a failed record's own personal data -------------------------------------------------------
+# Keys (normalised: lowercase letters and digits) whose values are a person's name, company,
+# street address, postcode or free text about them. No pattern finds these in text; the record
+# knows them, so they are masked wherever its message or payload repeats them.
+_PERSON_KEY_PARTS = (
+    "firstname",
+    "lastname",
+    "middlename",
+    "fullname",
+    "company",
+    "street",
+    "address",
+    "line1",
+    "line2",
+    "zip",
+    "postal",
+    "cardname",
+    "contactname",
+    "accountname",
+)
+_NAME_KEY_PARTS = ("firstname", "lastname", "middlename", "fullname", "cardname", "contactname")
+_FREE_TEXT_KEYS = frozenset({"note", "notes", "comments", "customercomments", "instructions"})
+_MIN_KNOWN = 2  # shorter values are not masked inside text (they would mask letters)
+
+
+def _personal_key(norm: str) -> bool:
+    return norm in _FREE_TEXT_KEYS or any(part in norm for part in _PERSON_KEY_PARTS)
+
+
+def personal_values(obj: Any) -> dict[str, str]:
+    """The personal values `obj` (a record's JSON-like payload) holds, with their masked form.
+
+    E-mail addresses (keys containing "email") map to `mask_email`; phones, names, companies,
+    street addresses and postcodes (by key) to `REDACTED`, and so do the single words of names
+    (a message may quote "Okafor" alone). Values already redacted are left out.
+    """
+    found: dict[str, str] = {}
+    stack: list[tuple[str, Any]] = [("", obj)]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((str(k), v) for k, v in value.items())
+            continue
+        if isinstance(value, (list, tuple)):
+            stack.extend((key, v) for v in value)
+            continue
+        if not isinstance(value, str) or REDACTED in value or len(value.strip()) < _MIN_KNOWN:
+            continue
+        norm, text = _norm(key), value.strip()
+        if "email" in norm:
+            for address in _EMAIL.findall(text) or [text]:
+                found[address] = mask_email(address)
+        elif "phone" in norm:
+            if sum(ch.isdigit() for ch in text) >= 7:
+                found[text] = REDACTED
+        elif _personal_key(norm) and _wordy(text):
+            found[text] = REDACTED
+            if any(part in norm for part in _NAME_KEY_PARTS):
+                found.update({w: REDACTED for w in text.split() if _wordy(w)})
+    return found
+
+
+def _wordy(text: str) -> bool:
+    """Worth masking inside other text: long enough and with a letter (a bare number such as a
+    postcode could be an order id, which must stay readable)."""
+    return len(text) >= _MIN_KNOWN and any(ch.isalpha() for ch in text)
+
+
+def mask_known(text: str, known: Mapping[str, str]) -> str:
+    """`text` with each of the `known` values (case-insensitive, whole words only) replaced by
+    its masked form; longer values first, so a full name goes before its words."""
+    if not text or not known:
+        return text
+    values = sorted(known, key=len, reverse=True)
+    pattern = re.compile(
+        "|".join(rf"(?<![\w]){re.escape(v)}(?![\w])" for v in values), re.IGNORECASE
+    )
+    lowered = {v.lower(): m for v, m in known.items()}
+    return pattern.sub(lambda m: lowered.get(m.group(0).lower(), REDACTED), text)
+
+
+def _record_text(text: str, known: Mapping[str, str]) -> str:
+    # "shift4shop:order:1042: ..." names the record: never mask inside that name.
+    head, sep, rest = text.partition(": ")
+    if sep and " " not in head and head.count(":") >= 2:
+        return f"{head}{sep}{redact_text(mask_known(rest, known))}"
+    return redact_text(mask_known(text, known))
+
+
+def _redact_record_payload(obj: Any, known: Mapping[str, str], key: str = "") -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _redact_record_payload(v, known, str(k)) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_redact_record_payload(item, known, key) for item in obj]
+    norm = _norm(key)
+    if isinstance(obj, str) and obj:
+        if "email" in norm and REDACTED in obj:
+            return redact_text(obj)  # masked already (j***@example.com): stays as it is
+        if "email" in norm or "phone" in norm:
+            return _redact_value(key, obj)
+        if _personal_key(norm):
+            return REDACTED
+        return _redact_value(key, mask_known(obj, known))
+    return _redact_value(key, obj) if key else redact_payload(obj)
+
+
+def redact_record(message: str, payload: Any = None) -> tuple[str, Any]:
+    """A failed record's message and payload with its personal data masked, as a dead letter,
+    an event or an artifact may show them.
+
+    The payload keeps what identifies the record and what is wrong with it (ids, numbers, SKUs,
+    quantities, statuses, countries, the field names): secrets and cards as `redact_payload`
+    does, and names, companies, street addresses, postcodes and free text become `REDACTED`.
+    The message still names the record and the field; the record's own personal values
+    (`personal_values`) are masked in it, then everything `redact_text` finds.
+
+    Returns:
+        (message, payload), both redacted; running it again changes nothing.
+    """
+    known = personal_values(payload)
+    return _record_text(message, known), _redact_record_payload(payload, known)

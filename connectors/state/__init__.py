@@ -1,4 +1,5 @@
-"""Durable sync state: the binder (xref), watermarks, the webhook inbox and dead letters.
+"""Durable sync state: the binder (xref), watermarks, the webhook inbox, dead letters, leases
+and the pseudonymisation key of personal data used as keys (`meta`).
 
 SQLAlchemy 2 on a SQLite file by default, PostgreSQL by URL (``STOREBRIDGE_STATE_URL``); the
 schema is managed by Alembic (`StateStore.upgrade`). See `StateStore` for the operations.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from connectors.state.batch import BatchCounts, BatchRecord
 from connectors.state.deadletters import UNSET
+from connectors.state.meta import Pseudonymiser, pseudonym
 from connectors.state.records import (
     Binding,
     BindRequest,
@@ -38,11 +40,13 @@ __all__ = [
     "DeadLetterStatus",
     "InboxEvent",
     "InboxStatus",
+    "Pseudonymiser",
     "RoutedEvent",
     "StateSettings",
     "StateStore",
     "Subscription",
     "Window",
     "head_revision",
+    "pseudonym",
     "unchanged",
 ]

@@ -1,7 +1,10 @@
 """Dead letters, table ``dead_letters``: records that failed to load, kept for fix and replay.
 
-Payloads are redacted here (`connectors.http.redaction.redact_payload`), so no caller can store
-card data or secrets in clear by forgetting to. A record has at most one OPEN dead letter per
+Messages and payloads are redacted here (`connectors.http.redaction.redact_record`), so no caller
+can store personal data, card data or secrets in clear by forgetting to: the message still names
+the record and the field, the payload keeps the ids, SKUs and values a person needs to act (a
+replay re-reads the record from its source by id), and the record's e-mails, phones, names,
+companies and street addresses are masked in both. A record has at most one OPEN dead letter per
 flow (a partial unique index on both dialects): a second failure updates it and counts the
 attempt. A replayed dead letter that fails again is reopened; a later successful load resolves it.
 """
@@ -40,22 +43,31 @@ class Unset(enum.Enum):
 UNSET = Unset.UNSET
 
 
-def redact(payload: Any) -> Any:
-    """`payload` redacted and reduced to plain JSON (Decimals and datetimes become strings)."""
-    if payload is None:
-        return None
+def _plain(payload: Any) -> Any:
+    """`payload` as plain JSON (Decimals and datetimes become strings)."""
+    return None if payload is None else json.loads(json.dumps(payload, default=str))
+
+
+def redact_dead_letter(message: str, payload: Any) -> tuple[str, Any]:
+    """A dead letter's message and payload as stored: the record's personal data masked in
+    both, secrets and card data removed (`redact_record`), the payload plain JSON."""
     # Imported here: the redaction module belongs to connectors.http and loads only when needed.
-    from connectors.http.redaction import redact_payload
+    from connectors.http.redaction import redact_record
 
-    redacted: Any = redact_payload(payload)
-    return json.loads(json.dumps(redacted, default=str))
+    plain = _plain(payload)
+    text, redacted = redact_record(message, plain)
+    return text, (None if plain is None else _plain(redacted))
 
 
-def redact_message(message: str) -> str:
-    """`message` with e-mail addresses, phone and card numbers and tokens masked."""
-    from connectors.http.redaction import redact_text
+def redact(payload: Any) -> Any:
+    """`payload` redacted (`redact_dead_letter`) and reduced to plain JSON."""
+    return redact_dead_letter("", payload)[1]
 
-    return redact_text(message)
+
+def redact_message(message: str, payload: Any = None) -> str:
+    """`message` with the record's personal data (known from `payload`), e-mail addresses,
+    phone and card numbers and tokens masked."""
+    return redact_dead_letter(message, payload)[0]
 
 
 def _dead_letter(row: DeadLetterRow) -> DeadLetter:
@@ -101,12 +113,13 @@ class DeadLetterStore(StoreBase):
     ) -> DeadLetter:
         """Insert (or count one more failure of) the open dead letter of `key`, in `session`."""
         now = utcnow()
+        # Messages name records and fields; personal data in them is masked like payloads.
+        message, payload = redact_dead_letter(fields["message"], fields["payload"])
         stmt = self._insert(DeadLetterRow).values(
             **key,
             error_class=fields["error_class"],
-            # Messages name records and fields; personal data in them is masked like payloads.
-            message=redact_message(fields["message"]),
-            payload=redact(fields["payload"]),
+            message=message,
+            payload=payload,
             flow_run_id=run_id,
             attempts=1,
             status=DeadLetterStatus.OPEN.value,

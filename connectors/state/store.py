@@ -1,4 +1,4 @@
-"""`StateStore`: the durable sync state (binder, watermarks, inbox, dead letters, leases).
+"""`StateStore`: the durable sync state (binder, watermarks, inbox, dead letters, leases, meta).
 
 One store per process is enough: it is safe to share between threads (each call runs its own
 transaction on a pooled connection) and returns plain frozen values, never ORM objects.
@@ -13,11 +13,12 @@ from connectors.state import schema
 from connectors.state.batch import BatchStore
 from connectors.state.inbox import InboxStore
 from connectors.state.leases import LeaseStore
+from connectors.state.meta import MetaStore
 from connectors.state.settings import StateSettings
 from connectors.state.watermarks import WatermarkStore
 
 
-class StateStore(BatchStore, WatermarkStore, InboxStore, LeaseStore):
+class StateStore(BatchStore, WatermarkStore, InboxStore, LeaseStore, MetaStore):
     """The state database: SQLite file by default, PostgreSQL by URL.
 
     Example:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from connectors.state import DeadLetterStatus
+from connectors.state.meta import PSEUDONYM_KEY
 from flows.order_to_cash import order_to_cash
 from sandbox.core import FaultConfig
 from tests.conftest import Pair
@@ -22,6 +23,7 @@ from tests.conftest import Pair
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 START = dt.datetime(2026, 8, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+SHARED_KEY = "5b" * 32
 FAULTS = FaultConfig(
     rate_limit_share=0.2,
     server_error_share=0.2,
@@ -79,6 +81,9 @@ def runs(
     mp = pytest.MonkeyPatch()
     for name, faults in (("clean", FaultConfig()), ("faulty", FAULTS)):
         pair = Pair(tmp_path_factory.mktemp(name), mp)
+        # Guest ids are keyed hashes under the state store's key: both runs use one key, as
+        # runs sharing one state store do, so their records compare by external id.
+        pair.state().ensure_meta(PSEUDONYM_KEY, SHARED_KEY)
         for slug in ("shift4shop", "salesforce"):
             pair.sandbox.emulator(slug).set_faults(faults)
         first = order_to_cash(window_start=START, window_end=END)

@@ -114,8 +114,12 @@ def fake_redactor(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         calls.append(obj)
         return _fake_redact(obj)
 
+    def redact_record(message: str, payload: Any) -> tuple[str, Any]:
+        return message, (None if payload is None else redact_payload(payload))
+
     module = types.ModuleType("connectors.http.redaction")
     module.redact_payload = redact_payload  # type: ignore[attr-defined]
+    module.redact_record = redact_record  # type: ignore[attr-defined]
     module.redact_text = lambda text: text  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "connectors.http.redaction", module)
     return calls

@@ -35,7 +35,7 @@ def test_upgrade_creates_every_table(empty_store: StateStore) -> None:
     assert empty_store.current_revision() is None
     empty_store.upgrade()
     assert tables(empty_store) == STATE_TABLES | {VERSION_TABLE}
-    assert empty_store.current_revision() == head_revision() == "0004"
+    assert empty_store.current_revision() == head_revision() == "0005"
     indexes = {i["name"] for i in inspect(empty_store.engine).get_indexes("inbox_routes")}
     assert {"ix_inbox_routes_claim", "ix_inbox_routes_status_updated"} <= indexes
 

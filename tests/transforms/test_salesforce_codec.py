@@ -18,6 +18,7 @@ import pytest
 
 from connectors.http import jsonx
 from connectors.shift4shop.models import Order as RawOrder
+from connectors.state.meta import Pseudonymiser
 from transforms.canonical import Entity, Fulfillment, OrderStatus, Shipment
 from transforms.mapping import apply, load_mapping
 from transforms.salesforce import (
@@ -135,7 +136,8 @@ def test_product_matches_golden() -> None:
 
 def test_payloads_written_for_the_captured_order_match_golden() -> None:
     raw = RawOrder.model_validate(json.loads((SAMPLES / "order.json").read_text())[0])
-    order = decode_order(raw, timezone="America/New_York", currency="USD")
+    guest_key = Pseudonymiser(bytes(range(32)))  # the key of the Shift4Shop codec's golden test
+    order = decode_order(raw, timezone="America/New_York", currency="USD", guest_key=guest_key)
     ctx = {
         "account_id": "001A",
         "contact_id": "003C",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 from connectors.shift4shop.models import Customer as RawCustomer
 from connectors.shift4shop.models import Order as RawOrder
+from connectors.state.meta import Pseudonymiser, pseudonym
 from transforms.shift4shop import (
     DecodeError,
     customer_ref,
@@ -28,6 +30,8 @@ from transforms.shift4shop import (
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "shift4shop"
+KEY = bytes(range(32))  # a fixed key: golden files stay stable
+GUEST_KEY = Pseudonymiser(KEY)
 
 
 def sample(name: str) -> Any:
@@ -42,7 +46,12 @@ def check_golden(name: str, actual: Any) -> None:
 
 
 def decode(data: dict[str, Any]) -> Any:
-    return decode_order(RawOrder.model_validate(data), timezone="America/New_York", currency="USD")
+    return decode_order(
+        RawOrder.model_validate(data),
+        timezone="America/New_York",
+        currency="USD",
+        guest_key=GUEST_KEY,
+    )
 
 
 def test_captured_order_matches_golden() -> None:
@@ -93,10 +102,39 @@ def test_zero_quantity_names_the_shift4shop_field() -> None:
         decode(data)
 
 
-def test_guest_customers_are_keyed_by_email() -> None:
-    assert customer_ref(0, " Jane.Doe@Example.com ").id == "guest:jane.doe@example.com"
+def test_guest_customers_are_keyed_by_a_keyed_hash_of_their_email() -> None:
+    ref = customer_ref(0, " Jane.Doe@Example.com ", guest_key=GUEST_KEY)
+    assert ref.id == "guest:" + pseudonym(KEY, "jane.doe@example.com")
+    assert re.fullmatch(r"guest:h-[0-9a-f]{32}", ref.id)
+    assert "jane" not in ref.key.lower()
+    # one shopper, one key, however the address is written; another key, another id
+    assert customer_ref(0, "jane.doe@example.com", guest_key=GUEST_KEY) == ref
+    assert customer_ref(0, "jane.doe@example.com", guest_key=Pseudonymiser(KEY[::-1])) != ref
+    assert customer_ref(0, "john@example.com", guest_key=GUEST_KEY) != ref
     assert customer_ref(714, "jane.doe@example.com").id == "714"
     assert customer_ref(0, "", 1281).id == "guest:order-1281"
+
+
+def test_the_codec_hashes_only_through_the_function_it_is_given() -> None:
+    seen: list[str] = []
+
+    def fake(email: str) -> str:
+        seen.append(email)
+        return "h-fake"
+
+    assert customer_ref(0, " A@B.example ", guest_key=fake).id == "guest:h-fake"
+    assert seen == ["a@b.example"]  # normalised before hashing
+    with pytest.raises(ValueError, match="keyed by a hash"):
+        customer_ref(0, "a@b.example")  # an address never becomes a key by default
+
+
+def test_a_guest_order_carries_no_address_in_any_key() -> None:
+    order = decode(sample("order.json")[0])
+    assert order.customer.is_guest
+    assert order.customer.email == "jane.doe@example.com"  # the data still moves
+    keys = [order.ref.key, order.customer.ref.key, *(ln.ref.key for ln in order.lines)]
+    keys += [p.ref.key for p in order.payments] + [s.ref.key for s in order.shipments]
+    assert not [k for k in keys if "@" in k or "jane" in k.lower()]
 
 
 def test_missing_email_decodes_and_leaves_the_rule_to_the_target() -> None:

@@ -1,11 +1,13 @@
 """Salesforce as a target and a source of customers: one Account and one Contact per shopper.
 
 Link before sync (reliability bar #2): a customer storebridge never wrote is looked up by e-mail
-first; one matching Contact is bound (never duplicated), two go to review as a dead letter naming
-them, none means an Account and a Contact are created, upserted by the customer's external id so
-a retried or overlapping run updates instead of duplicating. Contacts the CRM already had are
-bound without a hash: Salesforce owns them and storebridge never overwrites them. Field ownership
-per direction lives in the mappings (`owner: salesforce` fields are written on create only).
+first (never keyed by it: a guest's key is a keyed hash of the address, so no Account or Contact
+gets an e-mail as its `Storebridge_Id__c`); one matching Contact is bound (never duplicated),
+two go to review as a dead letter naming them, none means an Account and a Contact are created,
+upserted by the customer's external id so a retried or overlapping run updates instead of
+duplicating. Contacts the CRM already had are bound without a hash: Salesforce owns them and
+storebridge never overwrites them. Field ownership per direction lives in the mappings
+(`owner: salesforce` fields are written on create only).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from connectors.http.redaction import redact_record
 from connectors.records import Page
 from connectors.salesforce import soql
 from connectors.salesforce.models import SaveResult
@@ -86,6 +89,12 @@ class Resolved:
         if self.ext is not None and self.account_id is None:
             return {"account_ref": {EXT: self.ext}, "contact_ref": {EXT: self.ext}}
         return {"account_id": self.account_id, "contact_id": self.contact_id}
+
+
+def _masked(why: str, customers: Sequence[Customer]) -> str:
+    """A refusal text with the customers' own personal data masked: Salesforce quotes values
+    (validation rules, duplicate checks), and the orders failing with it keep only a summary."""
+    return redact_record(why, [c.model_dump(mode="json") for c in customers])[0]
 
 
 def representative(group: Sequence[Customer]) -> Customer:
@@ -224,7 +233,8 @@ class Customers:
     def _on_created(self, key: Hashable, result: SaveResult) -> None:
         sobject, ext = cast(tuple[str, str], key)
         if not result.success or not result.id:
-            self.failed[ext] = f"Salesforce refused the {sobject}: {result.error_text}"
+            why = f"Salesforce refused the {sobject}: {result.error_text}"
+            self.failed[ext] = _masked(why, self.groups.get(ext, []))
             return
         # Created means created by this run: a retried upsert after a lost answer reads
         # "updated", but nothing had this customer before (it was looked up by e-mail first).
@@ -290,7 +300,8 @@ class Customers:
         sharing: Sequence[Customer],
     ) -> None:
         if not result.success:
-            self.failed[c.ref.key] = f"Salesforce refused the customer update: {result.error_text}"
+            why = f"Salesforce refused the customer update: {result.error_text}"
+            self.failed[c.ref.key] = _masked(why, [c])
         elif key[0] == CONTACT:  # type: ignore[index]
             # every key sharing the Contact is bound to the newest details, so an older order
             # of any of them read later never rolls them back

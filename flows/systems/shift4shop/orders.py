@@ -1,14 +1,20 @@
-"""Shift4Shop as the source of orders: the connector and the codec behind `Source[Order]`."""
+"""Shift4Shop as the source of orders: the connector and the codec behind `Source[Order]`.
+
+Guest checkouts are keyed by a keyed hash of the e-mail (`transforms.shift4shop.customer_ref`);
+the key is the state store's (`StateStore.pseudonymiser`), so every process and run sharing the
+store gives one shopper the same customer id, and no address becomes a key.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from connectors.records import Failure, Page
 from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop.models import Order as RawOrder
+from connectors.state import Pseudonymiser, StateStore
 from flows.ports import Context, DecodeError
 from transforms.canonical import Entity, Order
 from transforms.shift4shop import SYSTEM, decode_order
@@ -36,6 +42,16 @@ def split_ids(ids: Sequence[str], cursor: Any, entity: str) -> tuple[list[int], 
     return numeric, bad, nxt
 
 
+def guest_key(ctx: Context | None) -> Pseudonymiser:
+    """The state store's pseudonymiser (the configured store's when there is no context)."""
+    state = ctx.state if ctx is not None and ctx.state is not None else None
+    if state is not None:
+        return cast(Pseudonymiser, state.pseudonymiser())
+    with StateStore.from_settings() as store:
+        store.upgrade()
+        return store.pseudonymiser()
+
+
 class OrderSource:
     """Reads Shift4Shop orders (window or ids) and decodes them to canonical orders."""
 
@@ -43,6 +59,7 @@ class OrderSource:
     entity = Entity.ORDER
 
     def __init__(self, ctx: Context | None = None, client: Shift4ShopClient | None = None) -> None:
+        self.guest_key = guest_key(ctx)
         self.client = client or Shift4ShopClient.from_env()
 
     def read_changed(self, since: dt.datetime, until: dt.datetime, cursor: Any) -> Page[RawOrder]:
@@ -58,7 +75,9 @@ class OrderSource:
     def decode(self, raw: RawOrder) -> Order:
         s = self.client.settings
         try:
-            return decode_order(raw, timezone=s.store_timezone, currency=s.currency)
+            return decode_order(
+                raw, timezone=s.store_timezone, currency=s.currency, guest_key=self.guest_key
+            )
         except ValueError as exc:
             raise DecodeError(str(exc)) from None
 
