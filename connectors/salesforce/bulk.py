@@ -12,7 +12,9 @@ empty cell leaves a field unchanged, booleans are `true`/`false`, numbers keep t
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import math
 import os
@@ -22,11 +24,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from simple_salesforce.bulk2 import Operation
+
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.models import SaveResult
 from connectors.salesforce.writer import Write, failed_result
 
 CALLS_PER_JOB = 6  # create, upload, close, poll (at least once), successful + failed results
+MAX_JOB_BYTES = 99 * 1024 * 1024  # the CSV of one job (Bulk 2.0 takes up to 100 MB per upload)
 
 
 def cost(records: int) -> int:
@@ -83,20 +88,37 @@ class _Spool:
         self.file.write(json.dumps(row) + "\n")
         self.count += 1
 
-    def to_csv(self) -> Path:
+    def to_csv_parts(self, max_bytes: int | None = None) -> Iterator[Path]:
+        """The rows as CSV files of at most `max_bytes` (default `MAX_JOB_BYTES`) each, one job
+        per file, made one at a time: a part is written when the previous one was taken."""
+        max_bytes = max_bytes or MAX_JOB_BYTES
         self.file.close()
-        target = self.path.with_suffix(".csv")
         header = list(self.columns)
-        with (
-            self.path.open(encoding="utf-8") as rows,
-            target.open("w", newline="", encoding="utf-8") as out,
-        ):
-            writer = csv.DictWriter(out, header, lineterminator="\n")
-            writer.writeheader()
-            for line in rows:
-                writer.writerow(json.loads(line))
-        self.path.unlink()
-        return target
+        head = io.StringIO()
+        csv.DictWriter(head, header, lineterminator="\n").writeheader()
+        part, out, size = 0, None, 0
+        try:
+            with self.path.open(encoding="utf-8") as rows:
+                for line in rows:
+                    buffer = io.StringIO()
+                    csv.DictWriter(buffer, header, lineterminator="\n").writerow(json.loads(line))
+                    row = buffer.getvalue()
+                    if out is not None and size + len(row.encode()) > max_bytes:
+                        out.close()
+                        yield self.path.with_suffix(f".{part}.csv")
+                        out = None
+                    if out is None:
+                        part += 1
+                        out = self.path.with_suffix(f".{part}.csv").open("w", encoding="utf-8")
+                        out.write(head.getvalue())
+                        size = len(head.getvalue().encode())
+                    out.write(row)
+                    size += len(row.encode())
+            if out is not None:
+                out.close()
+                yield self.path.with_suffix(f".{part}.csv")
+        finally:
+            self.path.unlink(missing_ok=True)
 
 
 class BulkWriter:
@@ -134,21 +156,39 @@ class BulkWriter:
             yield from self._run(spool)
 
     def _run(self, spool: _Spool) -> Iterator[tuple[Hashable, SaveResult]]:
-        path = spool.to_csv()
-        kwargs: dict[str, Any] = {"csv_file": str(path), "wait": self.poll_s}
-        if spool.op == "upsert":
-            kwargs["external_id_field"] = spool.ext_field
-        try:
-            jobs = self.client.call(
-                lambda sf: getattr(getattr(sf.bulk2, spool.sobject), spool.op)(**kwargs)
-            )
-        finally:
-            path.unlink(missing_ok=True)
-        self.jobs += len(jobs)
-        for job in jobs:
-            yield from self._job_results(str(job["job_id"]), spool)
+        for path in spool.to_csv_parts():
+
+            def job(sf: Any, part: Path = path) -> str:
+                return self._job(sf, spool, part)
+
+            try:
+                job_id = self.client.call(job)
+            finally:
+                path.unlink(missing_ok=True)
+            self.jobs += 1
+            yield from self._job_results(job_id, spool)
         for ident, key in spool.keys.items():  # what no result file mentioned
             yield key, failed_result("UNPROCESSED", f"bulk job left {ident} out")
+
+    def _job(self, sf: Any, spool: _Spool, path: Path) -> str:
+        """One ingest job through simple-salesforce's Bulk 2.0 job client: create, upload,
+        close, poll until done. The same calls its `upsert()` makes, without its final read of
+        the job's counters: the result files that follow say more, so a job costs 6 calls
+        (plus one per poll that still sees it in progress)."""
+        jobs = getattr(sf.bulk2, spool.sobject)._client  # simple_salesforce.bulk2._Bulk2Client
+        created = jobs.create_job(
+            Operation(spool.op), external_id_field=spool.ext_field if spool.op == "upsert" else None
+        )
+        job_id = str(created["id"])
+        try:
+            jobs.upload_job_data(job_id, path.read_text(encoding="utf-8"))
+            jobs.close_job(job_id)
+            jobs.wait_for_job(job_id, False, self.poll_s)
+        except Exception:
+            with contextlib.suppress(Exception):  # an open job would hold the object's rows
+                jobs.abort_job(job_id, False)
+            raise
+        return job_id
 
     def _job_results(self, job_id: str, spool: _Spool) -> Iterator[tuple[Hashable, SaveResult]]:
         for name, ok in (("successful", True), ("failed", False)):

@@ -101,6 +101,10 @@ class CompositeWriter:
         self.subrequests = subrequests
         self._groups: dict[tuple[int, str, str, str], _Group] = {}
         self._pending: set[Hashable] = set()
+        # A later write of a record whose write is still queued is merged into it (one record
+        # sent, both keys answered): record -> queued write, and the keys each one carries.
+        self._queued: dict[tuple[tuple[int, str, str, str], tuple[str, str]], Write] = {}
+        self._carried: dict[Hashable, list[Hashable]] = {}
         self.calls = 0
 
     @property
@@ -113,9 +117,26 @@ class CompositeWriter:
         return key in self._pending
 
     def add(self, writes: Iterable[Write]) -> None:
-        """Queue writes (nothing is sent until `flush`); a write whose key is pending replaces
-        it (a retried batch queues its writes again)."""
+        """Queue writes (nothing is sent until `flush`). A write whose key is pending replaces
+        it (a retried batch queues its writes again); a write of a record (same object, op and
+        Id or external id) whose earlier write is still queued is merged into that one: its
+        fields win, it waits for both writes' dependencies, and both keys get the result."""
         for w in writes:
+            ident = (w.group, _identity(w))
+            queued = self._queued.get(ident) if w.op != "delete" else None
+            mine = queued is not None and (
+                w.key == queued.key
+                or w.key not in self._pending
+                or w.key in self._carried.get(queued.key, ())
+            )
+            if queued is not None and mine:
+                queued.record = {**queued.record, **w.record}
+                queued.after = tuple(dict.fromkeys((*queued.after, *w.after)))
+                carried = self._carried.setdefault(queued.key, [])
+                if w.key != queued.key and w.key not in carried:
+                    carried.append(w.key)
+                    self._pending.add(w.key)
+                continue
             if w.key in self._pending:
                 self._drop(w.key)
             group = self._groups.get(w.group)
@@ -123,6 +144,8 @@ class CompositeWriter:
                 group = self._groups[w.group] = _Group(w.group)
             group.writes.append(w)
             self._pending.add(w.key)
+            if w.op != "delete":
+                self._queued[ident] = w
 
     def flush(
         self, *, force: bool = False, keep: int = 0, final: bool = False
@@ -148,6 +171,9 @@ class CompositeWriter:
             if not group.writes:
                 del self._groups[gkey]
         self._pending.discard(key)
+        self._queued = {i: w for i, w in self._queued.items() if w.key != key}
+        for carried in self._carried.pop(key, []):  # merged into it: re-queued on their own
+            self._pending.discard(carried)
 
     # --- packing ------------------------------------------------------------------------------
     def _sendable(self, w: Write, included: set[Hashable]) -> bool:
@@ -165,6 +191,7 @@ class CompositeWriter:
                     break
                 slots.append((group, take))
                 included.update(w.key for w in take)
+                included.update(k for w in take for k in self._carried.get(w.key, ()))
             if len(slots) == self.subrequests:
                 break
         if not slots or (full_only and len(slots) < self.subrequests):
@@ -199,12 +226,17 @@ class CompositeWriter:
                 self._subrequest(f"r{i}", g, ws) for i, (g, ws) in enumerate(slots)
             ],
         }
+        carried: dict[Hashable, list[Hashable]] = {}
         for group, writes in slots:
             sent = {id(w) for w in writes}
             group.writes = [w for w in group.writes if id(w) not in sent]
             if not group.writes:
                 del self._groups[group.key]
-            self._pending.difference_update(w.key for w in writes)
+            for w in writes:
+                self._pending.discard(w.key)
+                self._queued.pop((w.group, _identity(w)), None)
+                carried[w.key] = self._carried.pop(w.key, [])
+                self._pending.difference_update(carried[w.key])
         # Upserts by external id, updates by Id and deletes may be sent again: a retried call
         # after a lost answer re-applies the same state (results then say "updated" or
         # ENTITY_IS_DELETED, which the callers treat as done).
@@ -219,6 +251,10 @@ class CompositeWriter:
         results: dict[Hashable, SaveResult] = {}
         for i, (_, writes) in enumerate(slots):
             results.update(_results(responses.get(f"r{i}"), writes))
+        for key, keys in carried.items():  # the writes merged into a sent one share its result
+            for other in keys:
+                if key in results:
+                    results[other] = results[key]
         return results
 
 

@@ -327,3 +327,105 @@ def test_bulk_costs_calls_per_job_not_per_record() -> None:
     assert (cost(0), cost(1), cost(100_000)) == (0, 6, 6)
     assert composite_cost(5_000) == 5
     assert composite_cost(1_001) == 2
+
+
+def test_a_bulk_job_costs_six_calls_plus_its_in_progress_polls(
+    client: SalesforceClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    writes = [
+        Write(("A", i), "Account", "upsert", {EXT: f"bulk3:a:{i}", "Name": f"Co {i}"}, EXT)
+        for i in range(50)
+    ]
+    writer = BulkWriter(client, poll_s=0, directory=tmp_path)
+    writer.add(writes)
+    jobs_api = "/services/data/v{version}/jobs/ingest"
+    before = emulator.count() - emulator.count("POST /services/oauth2/token")
+    results = dict(writer.flush())
+    spent = emulator.count() - emulator.count("POST /services/oauth2/token") - before
+    assert all(r.success for r in results.values())
+    in_progress = emulator.bulk.polls_in_progress
+    # create, upload, close, poll (done), successful and failed results: no extra job read
+    assert spent == 6 + in_progress
+    assert emulator.count(f"GET {jobs_api}/{{job_id}}") >= 1 + in_progress
+
+
+def test_a_spool_larger_than_one_upload_runs_as_several_jobs(
+    client: SalesforceClient,
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connectors.salesforce import bulk
+
+    monkeypatch.setattr(bulk, "MAX_JOB_BYTES", 800)  # about 45 rows of 18 bytes per job
+    writes = [
+        Write(("A", i), "Account", "upsert", {EXT: f"bulk4:a:{i:03d}", "Name": f"Co {i}"}, EXT)
+        for i in range(120)
+    ]
+    writer = BulkWriter(client, poll_s=0, directory=tmp_path)
+    writer.add(writes)
+    jobs_before = emulator.count(JOBS)
+    results = dict(writer.flush())
+    assert writer.jobs == emulator.count(JOBS) - jobs_before >= 3
+    assert set(results) == {w.key for w in writes}
+    assert all(r.success and r.created for r in results.values())
+    assert len(rows(emulator, "Account", "bulk4")) == 120
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_record_written_twice_while_queued_is_sent_once_with_both_answered(
+    client: SalesforceClient, emulator: Emulator
+) -> None:
+    seed = CompositeWriter(client)
+    seed.add([Write("seed", "Account", "upsert", {EXT: "merge1:a", "Name": "Old"}, EXT)])
+    account_id = dict(seed.flush(force=True))["seed"].id
+    writer = CompositeWriter(client)
+    first = Write(("refresh", 1), "Account", "update", {"Id": account_id, "Name": "New"})
+    second = Write(("refresh", 2), "Account", "update", {"Id": account_id, "BillingCity": "Boston"})
+    child = Write(
+        ("C", 1),
+        "Contact",
+        "upsert",
+        {EXT: "merge1:c", "LastName": "Merged", "AccountId": account_id},
+        EXT,
+        stage=1,
+        after=(("refresh", 2),),  # depends on the write that was merged away
+    )
+    writer.add([first, second, child])
+    assert writer.pending == 3
+    sent: list[list[tuple[str, int]]] = []
+    real = writer._send
+
+    def spy(slots: Any) -> Any:
+        sent.append([(g.key[1], len(ws)) for g, ws in slots])
+        return real(slots)
+
+    writer._send = spy  # type: ignore[method-assign]
+    results = dict(writer.flush(force=True))
+    assert sent == [[("Account", 1), ("Contact", 1)]]  # the record once: no second chunk
+    assert set(results) == {("refresh", 1), ("refresh", 2), ("C", 1)}
+    assert results["refresh", 1] == results["refresh", 2]
+    assert results["refresh", 1].success
+    (account,) = [r for r in rows(emulator, "Account", "merge1")]
+    assert (account["Name"], account["BillingCity"]) == ("New", "Boston")  # later fields win
+    assert results["C", 1].success
+    assert writer.pending == 0
+
+
+def test_a_retried_write_of_a_merged_record_is_not_sent_twice(
+    client: SalesforceClient, emulator: Emulator
+) -> None:
+    seed = CompositeWriter(client)
+    seed.add([Write("seed", "Account", "upsert", {EXT: "merge2:a", "Name": "Old"}, EXT)])
+    account_id = dict(seed.flush(force=True))["seed"].id
+    writer = CompositeWriter(client)
+    a = Write(("r", 1), "Account", "update", {"Id": account_id, "Name": "A"})
+    b = Write(("r", 2), "Account", "update", {"Id": account_id, "Name": "B"})
+    writer.add([a, b])
+    writer.add([Write(("r", 2), "Account", "update", {"Id": account_id, "Name": "C"})])
+    writer.add([Write(("r", 1), "Account", "update", {"Id": account_id, "Phone": "555"})])
+    assert writer.pending == 2
+    results = list(writer.flush(force=True))
+    assert sorted(k for k, _ in results) == [("r", 1), ("r", 2)]  # each answered once
+    (account,) = rows(emulator, "Account", "merge2")
+    assert (account["Name"], account["Phone"]) == ("C", "555")
