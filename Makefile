@@ -16,13 +16,17 @@ export STOREBRIDGE_HOME ?= $(CURDIR)/.storebridge
 
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo sudo; fi)
 
-.PHONY: help install system-deps demo test lint typecheck pytest ui sandbox constraints clean
+.PHONY: help install system-deps demo test lint typecheck pytest ui sandbox screenshot constraints clean
+
+PORT ?= 4200
+ARGS ?=
 
 help:
 	@echo "make demo    install and run order-to-cash on the sandbox (local Prefect + SQLite)"
 	@echo "make test    install and run ruff, mypy and pytest"
-	@echo "make ui      start the local Prefect server/UI on http://127.0.0.1:4200 (same database as the demo)"
-	@echo "make sandbox run the emulators standalone and print their URLs"
+	@echo "make ui      start the local Prefect server/UI on http://127.0.0.1:\$$PORT (default 4200; same database as the demo)"
+	@echo "make sandbox run the emulators standalone and print their URLs (ARGS='--env-file .env' ...)"
+	@echo "make screenshot  a real run's pages in the Prefect UI as PNGs, by headless Chromium"
 
 install: system-deps $(STAMP)
 
@@ -61,10 +65,14 @@ pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ui: install
-	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+	$(BIN)/prefect server start --host 127.0.0.1 --port $(PORT)
 
 sandbox: install
-	$(BIN)/storebridge sandbox
+	$(BIN)/storebridge sandbox $(ARGS)
+
+# Needs chromium (apt-get install chromium); writes .storebridge/screenshots/*.png.
+screenshot: install
+	$(BIN)/python -m sandbox.screenshot $(ARGS)
 
 # Re-pin the whole tree after changing a range in pyproject.toml (no index URLs are written).
 constraints:

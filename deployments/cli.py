@@ -37,6 +37,109 @@ app.add_typer(dead_app, name="deadletters")
 app.command("run")(run)
 settings_app = typer.Typer(help="Check connection settings.", no_args_is_help=True)
 app.add_typer(settings_app, name="settings")
+automations_app = typer.Typer(
+    help="Prefect automations shipped as code: alerts on failed runs, dead letters, quiet "
+    "stores, and zombie runs marked Crashed.",
+    no_args_is_help=True,
+)
+app.add_typer(automations_app, name="automations")
+
+
+@automations_app.command("apply")
+def automations_apply(
+    notify: Annotated[
+        str | None, typer.Option(help="a Prefect notification block to alert (by name)")
+    ] = None,
+    dead_letters: Annotated[
+        int, typer.Option(min=1, help="alert at this many dead letters of a pair per hour")
+    ] = 10,
+    quiet_hours: Annotated[
+        float, typer.Option(min=0.1, help="alert when nothing was written for this long")
+    ] = 6.0,
+    quiet_use_case: Annotated[str, typer.Option(help="the use case watched for quiet")] = (
+        "order-to-cash"
+    ),
+    heartbeat: Annotated[
+        int, typer.Option(min=5, help="the runs' PREFECT_FLOWS_HEARTBEAT_FREQUENCY (s)")
+    ] = 30,
+) -> None:
+    """Create (or replace) storebridge's automations on the Prefect server."""
+    from deployments.automations import AlertSettings, apply
+    from flows.usecases import use_case
+
+    try:
+        use_case(quiet_use_case)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    settings = AlertSettings(dead_letters, quiet_hours, quiet_use_case, heartbeat, notify)
+    try:
+        created = apply(settings)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    for name, automation_id in created:
+        typer.echo(f"{name}  ({automation_id})")
+
+
+@automations_app.command("list")
+def automations_list() -> None:
+    """The storebridge automations on the Prefect server."""
+    from deployments.automations import existing
+
+    for automation in existing():
+        state = "enabled" if automation.enabled else "disabled"
+        typer.echo(f"{automation.name}  [{state}]  {automation.description}")
+
+
+@automations_app.command("remove")
+def automations_remove() -> None:
+    """Delete the storebridge automations."""
+    from deployments.automations import remove
+
+    typer.echo(f"removed {remove()} automation(s)")
+
+
+@app.command()
+def up(
+    workdir: Annotated[Path, typer.Option(help="logs and what was started")] = HOME / "up",
+    port: Annotated[int, typer.Option(help="the Prefect server's port, if one is started")] = 4200,
+    prefect_db: Annotated[
+        str | None,
+        typer.Option(help="the Prefect server's database, e.g. postgresql+asyncpg://..."),
+    ] = None,
+    gateway: Annotated[bool, typer.Option(help="start the webhook gateway")] = True,
+    worker: Annotated[bool, typer.Option(help="start a worker on the pool")] = True,
+) -> None:
+    """Start Prefect (unless PREFECT_API_URL answers), the work pool, the deployments, the
+    automations, a worker and the gateway; `storebridge down` stops them."""
+    from deployments.up import UpError
+    from deployments.up import up as start
+
+    try:
+        started = start(
+            workdir,
+            port=port,
+            prefect_db=prefect_db or os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL"),
+            gateway=gateway,
+            worker=worker,
+        )
+    except UpError as exc:
+        typer.echo(f"storebridge up: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"PREFECT_API_URL={started.api_url}")
+    for name, pid in started.processes.items():
+        typer.echo(f"{name:<8} pid {pid}  log {started.logs[name]}")
+
+
+@app.command()
+def down(
+    workdir: Annotated[Path, typer.Option(help="where `up` wrote what it started")] = HOME / "up",
+) -> None:
+    """Stop what `storebridge up` started."""
+    from deployments.up import down as stop
+
+    stopped = stop(workdir)
+    typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
 
 def local_prefect_defaults() -> None:
@@ -98,6 +201,18 @@ def check(
         typer.echo(f"{name} = {_masked(name, value)}")
 
 
+def write_env(path: Path, values: dict[str, str]) -> None:
+    """Set `values` in a .env file: lines of those variables are replaced, others kept."""
+    kept = []
+    if path.exists():
+        kept = [
+            line
+            for line in path.read_text().splitlines()
+            if line.partition("=")[0].strip() not in values
+        ]
+    path.write_text("\n".join([*kept, *(f"{k}={v}" for k, v in sorted(values.items()))]) + "\n")
+
+
 def _masked(name: str, value: Any) -> Any:
     from pydantic import SecretStr
 
@@ -113,11 +228,16 @@ def sandbox(
     fixed_ports: Annotated[
         bool, typer.Option(help="each system's own port (8441, 8442, ...)")
     ] = True,
+    env_file: Annotated[
+        Path | None, typer.Option(help="also write the settings into this .env file")
+    ] = None,
 ) -> None:
     """Run the emulated systems over HTTPS on loopback and print how to point connectors at them."""
     from sandbox.runner import DEFAULT_PORTS, Sandbox
 
     sb = Sandbox(workdir, persist=persist, ports=DEFAULT_PORTS if fixed_ports else None).start()
+    if env_file is not None:
+        write_env(env_file, sb.env())
     for slug, url in sb.urls.items():
         typer.echo(f"{slug:<12} {url}   (admin: {url}/__admin/counts)")
     typer.echo("\n# connector settings for this sandbox (e.g. append to .env):")
@@ -159,11 +279,9 @@ def gateway(
     port: Annotated[int | None, typer.Option(help="default: STOREBRIDGE_GATEWAY_PORT")] = None,
 ) -> None:
     """Serve the webhook intake of every sending system; dispatch runs to Prefect."""
-    import uvicorn
-
     from connectors.settings import load_settings
     from deployments.cli_state import open_store
-    from deployments.gateway import create_app
+    from deployments.gateway import server
     from deployments.settings import GatewaySettings
 
     try:
@@ -171,14 +289,28 @@ def gateway(
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    uvicorn.run(
-        create_app(settings, open_store()),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    # `server` masks the URL tokens in uvicorn's access log and every other gateway log.
+    server(settings, open_store(), host=host, port=port).run()
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point. A failure prints one line (redacted) and exits 1; with
+    `--debug` anywhere on the command line, the traceback too."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    os.environ["STOREBRIDGE_CLI_DEBUG"] = "1" if debug else ""
+    try:
+        app(args=args, prog_name="storebridge", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # connector, settings and run errors: one line, not a traceback
+        if debug:
+            raise
+        from connectors.http.redaction import redact_text
+
+        message = redact_text(str(exc)).splitlines()[0] if str(exc) else ""
+        typer.echo(f"error: {type(exc).__name__}: {message} (--debug for the traceback)", err=True)
+        raise SystemExit(1) from None

@@ -8,31 +8,34 @@ source system's id); `from_inbox` → the webhook events routed to this use case
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow
 
+from flows.observe import final_state
+from flows.params import FromInbox, Ids, WindowEnd, WindowStart, documented, system
+from flows.registry import Role
 from flows.sync import run_sync
 from flows.usecases import CATALOG
 
 
 @flow(
     name="catalog",
-    flow_run_name="catalog {source}→{target}",
+    flow_run_name="catalog {source}→{target}",  # renamed with mode and window once planned
     timeout_seconds=3600,
     validate_parameters=True,
 )
+@documented(CATALOG)
 def catalog(
-    source: str = "salesforce",
-    target: str = "shift4shop",
-    window_start: dt.datetime | None = None,
-    window_end: dt.datetime | None = None,
-    ids: list[str] | None = None,
-    from_inbox: bool = False,
+    source: Annotated[str, system(CATALOG, Role.SOURCE)] = "salesforce",
+    target: Annotated[str, system(CATALOG, Role.TARGET)] = "shift4shop",
+    window_start: WindowStart = None,
+    window_end: WindowEnd = None,
+    ids: Ids = None,
+    from_inbox: FromInbox = False,
 ) -> dict[str, Any]:
     """Publish the back office's catalogue to the store; returns the run summary."""
-    return run_sync(
+    summary = run_sync(
         CATALOG,
         source=source,
         target=target,
@@ -41,3 +44,4 @@ def catalog(
         ids=ids,
         from_inbox=from_inbox,
     )
+    return final_state(summary)  # type: ignore[no-any-return]  # a state; callers get the dict

@@ -9,31 +9,34 @@ source system's id); `from_inbox` → the webhook events routed to this use case
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow
 
+from flows.observe import final_state
+from flows.params import FromInbox, Ids, WindowEnd, WindowStart, documented, system
+from flows.registry import Role
 from flows.sync import run_sync
 from flows.usecases import CUSTOMERS
 
 
 @flow(
     name="customers",
-    flow_run_name="customers {source}→{target}",
+    flow_run_name="customers {source}→{target}",  # renamed with mode and window once planned
     timeout_seconds=3600,
     validate_parameters=True,
 )
+@documented(CUSTOMERS)
 def customers(
-    source: str = "shift4shop",
-    target: str = "salesforce",
-    window_start: dt.datetime | None = None,
-    window_end: dt.datetime | None = None,
-    ids: list[str] | None = None,
-    from_inbox: bool = False,
+    source: Annotated[str, system(CUSTOMERS, Role.SOURCE)] = "shift4shop",
+    target: Annotated[str, system(CUSTOMERS, Role.TARGET)] = "salesforce",
+    window_start: WindowStart = None,
+    window_end: WindowEnd = None,
+    ids: Ids = None,
+    from_inbox: FromInbox = False,
 ) -> dict[str, Any]:
     """Sync customers from `source` to `target`; returns the run summary."""
-    return run_sync(
+    summary = run_sync(
         CUSTOMERS,
         source=source,
         target=target,
@@ -42,3 +45,4 @@ def customers(
         ids=ids,
         from_inbox=from_inbox,
     )
+    return final_state(summary)  # type: ignore[no-any-return]  # a state; callers get the dict

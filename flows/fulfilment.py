@@ -9,31 +9,34 @@ source system's id); `from_inbox` → the webhook events routed to this use case
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow
 
+from flows.observe import final_state
+from flows.params import FromInbox, Ids, WindowEnd, WindowStart, documented, system
+from flows.registry import Role
 from flows.sync import run_sync
 from flows.usecases import FULFILMENT
 
 
 @flow(
     name="fulfilment",
-    flow_run_name="fulfilment {source}→{target}",
+    flow_run_name="fulfilment {source}→{target}",  # renamed with mode and window once planned
     timeout_seconds=3600,
     validate_parameters=True,
 )
+@documented(FULFILMENT)
 def fulfilment(
-    source: str = "salesforce",
-    target: str = "shift4shop",
-    window_start: dt.datetime | None = None,
-    window_end: dt.datetime | None = None,
-    ids: list[str] | None = None,
-    from_inbox: bool = False,
+    source: Annotated[str, system(FULFILMENT, Role.SOURCE)] = "salesforce",
+    target: Annotated[str, system(FULFILMENT, Role.TARGET)] = "shift4shop",
+    window_start: WindowStart = None,
+    window_end: WindowEnd = None,
+    ids: Ids = None,
+    from_inbox: FromInbox = False,
 ) -> dict[str, Any]:
     """Tell the store what the back office shipped; returns the run summary."""
-    return run_sync(
+    summary = run_sync(
         FULFILMENT,
         source=source,
         target=target,
@@ -42,3 +45,4 @@ def fulfilment(
         ids=ids,
         from_inbox=from_inbox,
     )
+    return final_state(summary)  # type: ignore[no-any-return]  # a state; callers get the dict

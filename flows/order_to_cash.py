@@ -8,31 +8,34 @@ source system's id); `from_inbox` → the webhook events routed to this use case
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow
 
+from flows.observe import final_state
+from flows.params import FromInbox, Ids, WindowEnd, WindowStart, documented, system
+from flows.registry import Role
 from flows.sync import run_sync
 from flows.usecases import ORDER_TO_CASH
 
 
 @flow(
     name="order-to-cash",
-    flow_run_name="order-to-cash {source}→{target}",
+    flow_run_name="order-to-cash {source}→{target}",  # renamed with mode and window once planned
     timeout_seconds=3600,
     validate_parameters=True,
 )
+@documented(ORDER_TO_CASH)
 def order_to_cash(
-    source: str = "shift4shop",
-    target: str = "salesforce",
-    window_start: dt.datetime | None = None,
-    window_end: dt.datetime | None = None,
-    ids: list[str] | None = None,
-    from_inbox: bool = False,
+    source: Annotated[str, system(ORDER_TO_CASH, Role.SOURCE)] = "shift4shop",
+    target: Annotated[str, system(ORDER_TO_CASH, Role.TARGET)] = "salesforce",
+    window_start: WindowStart = None,
+    window_end: WindowEnd = None,
+    ids: Ids = None,
+    from_inbox: FromInbox = False,
 ) -> dict[str, Any]:
     """Sync store orders to the back office; returns the run summary."""
-    return run_sync(
+    summary = run_sync(
         ORDER_TO_CASH,
         source=source,
         target=target,
@@ -41,3 +44,4 @@ def order_to_cash(
         ids=ids,
         from_inbox=from_inbox,
     )
+    return final_state(summary)  # type: ignore[no-any-return]  # a state; callers get the dict

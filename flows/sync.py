@@ -26,9 +26,10 @@ from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from connectors.http import TransientError, all_usage
+from connectors.http.redaction import redact_text
 from connectors.records import Failure, Page
 from connectors.state import StateStore
-from flows import engine, registry
+from flows import engine, observe, registry
 from flows.ports import Context, LoadResult, Source, Target
 from flows.registry import Role
 from flows.usecases import UseCase
@@ -142,11 +143,36 @@ def run_sync(
     steps = STEPS if orchestrated else PLAIN_STEPS
     settings = use_case.settings()
     run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    in_run = orchestrated and observe.in_flow_run()
     usage_before = all_usage()
     with ExitStack() as stack:
+        if in_run:
+            stack.enter_context(observe.forward_logs())
+            # tagged first: a run that fails before planning still matches the automations
+            observe.tag_run(run_id, ["storebridge", use_case.name, f"{source}-{target}"])
         state = StateStore.from_settings()
         stack.callback(state.dispose)
         state.upgrade()
+        # one run per (use case, pair) at a time, whichever deployment or machine started it
+        lease = observe.PairLease(
+            state, use_case.stream(source, target), run_id, settings.lease_ttl_seconds
+        )
+        if not lease.acquire(settings.lease_wait_seconds):
+            holder = lease.holder_now() or "another run"
+            logger.warning(
+                "%s %s→%s: skipped, the pair is busy with run %s (waited %.0f s)",
+                use_case.name,
+                source,
+                target,
+                holder,
+                settings.lease_wait_seconds,
+            )
+            busy = engine.RunSummary(
+                use_case.name, source, target, "busy", None, None, flow_run_id=run_id
+            )
+            busy.busy_with = holder
+            return busy.as_dict()
+        stack.callback(lease.release)
         src: Source[Any] = open_role(
             source, use_case, Role.SOURCE, Context(state, target, use_case.name)
         )
@@ -167,13 +193,28 @@ def run_sync(
             from_inbox=from_inbox,
             claimer=run_id,
         )
+        if in_run:
+            observe.tag_run(run_id, [plan.mode], name=plan.run_name())
         try:
             return _run(
-                use_case, plan, state, src, dst, settings, run_id, usage_before, logger, steps
+                use_case,
+                plan,
+                state,
+                src,
+                dst,
+                settings,
+                run_id,
+                usage_before,
+                logger,
+                steps,
+                lease,
+                in_run,
             )
         except BaseException as exc:
             if plan.route_ids:  # a new run will be asked for these events (with a new key)
                 state.release_events(plan.route_ids, f"{type(exc).__name__}: {exc}"[:500])
+            if in_run:
+                publish_failure(use_case.name, plan, exc)
             raise
 
 
@@ -188,6 +229,8 @@ def _run(
     usage_before: dict[str, Any],
     logger: Any,
     steps: dict[str, Any],
+    lease: observe.PairLease,
+    in_run: bool,
 ) -> dict[str, Any]:
     """The page loop of `run_sync` (see the module docstring)."""
     extract, transform, load, finish = (
@@ -213,10 +256,35 @@ def _run(
     # fuller look-ups and writes; memory stays bounded by the batch.
     pending: list[Any] = []
     failures: list[Failure] = []
+    key = observe.artifact_key(use_case.name, source, target, plan.mode)
+    announce = observe.Announcer(use_case.name, source, target, use_case.entity.value)
+    progress: observe.Progress | None = None
+
+    def loaded(report: engine.BatchReport) -> None:
+        summary.add(report)
+        if report.counts or report.failures:
+            logger.info(
+                "batch %d: created %d, updated %d, unchanged %d, dead-lettered %d",
+                summary.batches,
+                report.counts.get("created", 0),
+                report.counts.get("updated", 0),
+                report.counts.get("unchanged", 0),
+                len(report.failures),
+            )
+        if in_run:
+            announce.dead_letters(report.failures, report.dead_letter_ids)
+            if progress is not None:
+                progress.update(summary.read - len(pending) - len(failures))
+
     while True:
+        lease.check()
         page = extract(wrap(src), plan, wrap(cursor))
-        if pages == 0 and hasattr(dst, "expect"):
-            dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
+        if pages == 0:
+            if hasattr(dst, "expect"):
+                dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
+            if in_run:
+                total = page.total if page.total is not None else (len(plan.ids) or None)
+                progress = observe.Progress(key, total)
         decoded = transform(wrap(src), plan, wrap(page))
         fresh = [r for r in decoded.records if r.ref.key not in seen]
         seen.update(r.ref.key for r in fresh)
@@ -228,8 +296,10 @@ def _run(
         cursor = page.next
         while len(pending) >= size or (cursor is None and (pending or failures)):
             chunk, pending = pending[:size], pending[size:]
-            summary.add(load(wrap(dst), state, plan, wrap(chunk), wrap(failures), run_id))
+            lease.check()
+            report = load(wrap(dst), state, plan, wrap(chunk), wrap(failures), run_id)
             failures = []
+            loaded(report)
         logger.info(
             "page %d: read %d, so far created %d, updated %d, unchanged %d, dead-lettered %d",
             pages,
@@ -241,14 +311,18 @@ def _run(
         )
         if cursor is None:
             break
-    summary.add(finish(wrap(dst), state, plan, run_id))
+    lease.check()
+    loaded(finish(wrap(dst), state, plan, run_id))
     if plan.route_ids:  # every claimed event is now loaded, skipped or dead-lettered
         state.complete_events(plan.route_ids)
     if plan.window is not None:  # only after every batch loaded
         state.commit_window(plan.window, flow_run_id=run_id)
     summary.api_calls = _calls_since(usage_before)
-    if steps is STEPS:
+    if in_run:
+        if progress is not None:
+            progress.complete()
         publish(summary)
+        announce.written(summary)
     logger.info(
         "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
         summary.read,
@@ -263,7 +337,7 @@ def _run(
 
 def publish(summary: engine.RunSummary) -> None:
     """The run's counts and dead letters as Prefect table artifacts (versioned per pair)."""
-    key = f"{summary.use_case}-{summary.source}-{summary.target}"
+    key = observe.artifact_key(summary.use_case, summary.source, summary.target, summary.mode)
     row: dict[str, Any] = {
         "mode": summary.mode,
         "read": summary.read,
@@ -281,8 +355,38 @@ def publish(summary: engine.RunSummary) -> None:
         f"{summary.since or ''} .. {summary.until or ''}",
     )
     if summary.dead_letters:
+        rows = [
+            {**d, "replay": f"storebridge deadletters replay {d['id']}"}
+            for d in summary.dead_letters
+        ]
+        shown = len(rows)
         create_table_artifact(
-            summary.dead_letters,
+            rows,
             key=f"{key}-dead-letters",
-            description="records parked in the dead-letter table (storebridge deadletters list)",
+            description=f"{summary.dead_lettered} record(s) parked in the dead-letter table"
+            + (f" (first {shown} shown)" if shown < summary.dead_lettered else "")
+            + ": `storebridge deadletters list`; replay them all with `storebridge deadletters "
+            "replay`, or one with the command in its row",
         )
+
+
+def publish_failure(use_case: str, plan: engine.Plan, exc: BaseException) -> None:
+    """A failed run leaves an artifact too: what failed, and what is safe to do next."""
+    from prefect.artifacts import create_markdown_artifact
+
+    key = observe.artifact_key(use_case, plan.source, plan.target, plan.mode)
+    text = redact_text(f"{type(exc).__name__}: {exc}")[:2000]
+    resume = (
+        "The watermark did not move: the next run reads this window again."
+        if plan.window is not None
+        else "Rerun the same parameters: written records are skipped as unchanged."
+    )
+    try:
+        create_markdown_artifact(
+            f"## {plan.run_name()} failed\n\n```\n{text}\n```\n\n{resume} Batches that "
+            "finished before the failure are recorded (bindings and dead letters).",
+            key=f"{key}-failure",
+            description="why the last run of this pair and mode failed",
+        )
+    except Exception:  # never hide the run's own error behind the artifact's
+        logging.getLogger("storebridge.sync").warning("could not publish the failure artifact")

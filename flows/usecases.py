@@ -46,6 +46,17 @@ class SyncSettings(StorebridgeSettings):
         default=0, ge=0, le=10_000, description="records per load task (0: the use case's default)"
     )
     inbox_claim_limit: int = Field(default=1000, ge=1, description="webhook events per run")
+    lease_ttl_seconds: float = Field(
+        default=300,
+        ge=5,
+        description="a run holds its pair's lease this long past its last renewal (renewed "
+        "every third of it while alive): a run killed with -9 frees the pair after this",
+    )
+    lease_wait_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="how long a run waits for the pair's lease before it ends as skipped",
+    )
 
 
 Admit = Callable[[Any], "str | None"]

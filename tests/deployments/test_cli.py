@@ -213,3 +213,38 @@ def test_replay_follows_the_use_case_and_pair_of_each_letter(pair: Pair) -> None
     again = state.get_dead_letter(letter.id)
     assert again.status is DeadLetterStatus.OPEN  # still not found: failed again, visible
     assert again.attempts == 2
+
+
+def test_a_failing_run_prints_one_redacted_line_and_the_traceback_only_with_debug(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from deployments.cli import main
+
+    monkeypatch.setenv("STOREBRIDGE_STATE_URL", "mysql://admin:s3cr3t-pw@db.example/state")
+    monkeypatch.delenv("STOREBRIDGE_STATE_PATH", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "order-to-cash", "--id", "1001"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("error: ")]
+    assert "ConfigError" in line
+    assert "--debug" in line
+    assert "Traceback" not in err
+    assert "s3cr3t-pw" not in err
+    with pytest.raises(Exception, match="sqlite and postgresql"):
+        main(["--debug", "run", "order-to-cash", "--id", "1001"])
+
+
+def test_a_cli_run_shows_progress_and_is_tagged_like_a_deployment_run(pair: Pair) -> None:
+    from prefect.client.orchestration import get_client
+
+    world = pair.sandbox.world
+    ids = [str(o.order_id) for o in world.orders[:3]]
+    result = runner.invoke(app, ["run", "order-to-cash", *[a for i in ids for a in ("--id", i)]])
+    assert result.exit_code == 0, result.output
+    assert "order-to-cash: 3/3 records (100%)" in result.output
+    summary, _ = json.JSONDecoder().raw_decode(result.output[result.output.index("{") :])
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(summary["flow_run_id"])
+    assert {"storebridge", "order-to-cash", "shift4shop-salesforce", "ids"} <= set(run.tags)
+    assert run.name.startswith("order-to-cash shift4shop→salesforce ids ")

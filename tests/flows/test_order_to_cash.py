@@ -251,9 +251,16 @@ def test_each_run_publishes_its_counts_as_a_table_artifact(backfilled: dict[str,
 
     first = backfilled["first"]
     found = {a.key: a for a in asyncio.run(artifacts(first["flow_run_id"]))}
-    table = json.loads(found["order-to-cash-shift4shop-salesforce"].data)
+    # keys per (use case, pair, mode): "latest" compares backfills with backfills
+    table = json.loads(found["order-to-cash-shift4shop-salesforce-window"].data)
     assert table[0]["created"] == first["created"]
     assert table[0]["dead_lettered"] == first["dead_lettered"]
     assert table[0]["api_calls_salesforce"] > 0
-    dead = json.loads(found["order-to-cash-shift4shop-salesforce-dead-letters"].data)
+    dead = json.loads(found["order-to-cash-shift4shop-salesforce-window-dead-letters"].data)
     assert len(dead) == first["dead_lettered"]
+    assert {d["replay"] for d in dead} == {
+        f"storebridge deadletters replay {d['id']}" for d in first["dead_letters"]
+    }
+    progress = found["order-to-cash-shift4shop-salesforce-window-progress"]
+    assert progress.type == "progress"
+    assert float(progress.data) == 100.0

@@ -1,0 +1,321 @@
+"""What a run shows in Prefect, and the pair lease that keeps runs of one pair apart.
+
+`run_sync` (flows/sync.py) uses these; each degrades to nothing outside a flow run (plain mode,
+benchmarks), so the engine never depends on Prefect being there:
+
+* `PairLease`: one run at a time per (use case, pair) across deployments, processes and
+  machines (the state store's lease, renewed by a heartbeat thread; a killed run frees it when
+  its time to live runs out);
+* `tag_run`: the run's name says what ran (use case, pair, mode, window or ids), its tags
+  too (`storebridge`, the use case, the pair, the mode), for deployments and CLI runs alike;
+* `Progress`: a Prefect progress artifact updated as batches load;
+* `Announcer`: one `storebridge.dead_letter.created` event per dead letter (capped per run),
+  and `storebridge.records.written` when a run wrote records (what "no order received for N
+  hours" automations watch);
+* `forward_logs`: storebridge's own loggers (connectors, flows) reach the run's logs in the UI,
+  redacted;
+* `final_state`: "Completed with dead letters" (or "Skipped") instead of a plain green
+  Completed, with the counts as its message.
+
+Nothing personal goes into names, events or artifacts: records are named by their source id
+and error texts are redacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from connectors.http.redaction import redact_text
+from connectors.state import StateStore
+
+log = logging.getLogger("storebridge.sync")
+
+DEAD_LETTER_EVENTS_PER_RUN = 200  # the rest are counted in the run's state message
+FORWARDED_LOGGERS = ("connectors", "flows", "storebridge")
+
+
+class LeaseLost(RuntimeError):
+    """Another run took the pair's lease (this run stopped renewing it for too long)."""
+
+
+class PairLease:
+    """The state store's lease on one (use case, pair), held while the run works."""
+
+    def __init__(self, state: StateStore, name: str, holder: str, ttl_s: float) -> None:
+        self.state, self.name, self.holder = state, name, holder
+        self.ttl = dt.timedelta(seconds=ttl_s)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lost = False
+
+    def acquire(self, wait_s: float, poll_s: float = 2.0) -> bool:
+        """Take the lease, waiting up to `wait_s` for a running holder to finish."""
+        deadline = time.monotonic() + wait_s
+        while not self.state.acquire_lease(self.name, self.holder, self.ttl):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(poll_s, max(0.05, deadline - time.monotonic())))
+        self._thread = threading.Thread(
+            target=self._heartbeat, name=f"lease-{self.name}", daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def holder_now(self) -> str | None:
+        found = self.state.lease(self.name)
+        return found.holder if found else None
+
+    def _heartbeat(self) -> None:
+        every = self.ttl.total_seconds() / 3
+        while not self._stop.wait(every) and self.beat():
+            pass
+
+    def beat(self) -> bool:
+        """Renew the lease once; False (and `lost`) when another run has taken it."""
+        try:
+            if not self.state.renew_lease(self.name, self.holder, self.ttl):
+                self.lost = True
+                return False
+        except Exception as exc:  # a database blip: try again at the next beat
+            log.warning("could not renew the lease %s: %s", self.name, type(exc).__name__)
+        return True
+
+    def check(self) -> None:
+        """Raise `LeaseLost` when another run has taken the pair (never write beside it)."""
+        if self.lost:
+            raise LeaseLost(
+                f"the lease {self.name} was taken by {self.holder_now()}: this run stops "
+                "before writing beside it (nothing is lost: the watermark has not moved)"
+            )
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        try:
+            self.state.release_lease(self.name, self.holder)
+        except Exception as exc:  # it expires on its own
+            log.warning("could not release the lease %s: %s", self.name, type(exc).__name__)
+
+
+def in_flow_run() -> bool:
+    from prefect.context import FlowRunContext
+
+    return FlowRunContext.get() is not None
+
+
+def tag_run(flow_run_id: str, tags: list[str], name: str | None = None) -> None:
+    """Add tags to the current flow run (keeping its own), and give it its meaningful name."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
+        merged = list(dict.fromkeys([*run.tags, *tags]))
+        client.update_flow_run(flow_run_id, name=name, tags=merged)  # type: ignore[arg-type]
+
+
+def artifact_key(use_case: str, source: str, target: str, mode: str) -> str:
+    """Artifact keys per (use case, pair, mode), so "latest" compares like with like."""
+    return f"{use_case}-{source}-{target}-{mode}".lower()
+
+
+# Called with (records done, total) as batches load, e.g. the CLI's progress line.
+PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
+
+
+class Progress:
+    """A progress artifact of the run, updated as batches load (only when the total is known)."""
+
+    def __init__(self, key: str, total: int | None) -> None:
+        self.total = total
+        self.id: Any = None
+        self.done = 0
+        if total:
+            from prefect.artifacts import create_progress_artifact
+
+            self.id = create_progress_artifact(
+                0.0, key=f"{key}-progress", description=f"records loaded of {total}"
+            )
+
+    def update(self, done: int) -> None:
+        if self.id is None or not self.total or done == self.done:
+            return
+        from prefect.artifacts import update_progress_artifact
+
+        self.done = done
+        update_progress_artifact(self.id, progress=min(100.0, 100.0 * done / self.total))
+        for listener in PROGRESS_LISTENERS:
+            listener(min(done, self.total), self.total)
+
+    def complete(self) -> None:
+        """Every page was read and loaded (the store's total may count records it then
+        does not return, e.g. abandoned checkouts filtered at the source)."""
+        if self.total:
+            self.update(self.total)
+
+
+class Announcer:
+    """Prefect events of a run: dead letters (capped) and records read."""
+
+    def __init__(self, use_case: str, source: str, target: str, entity: str) -> None:
+        self.labels = {
+            "storebridge.use-case": use_case,
+            "storebridge.source": source,
+            "storebridge.target": target,
+            "storebridge.entity": entity,
+        }
+        self.pair = f"storebridge.use-case.{use_case}.{source}.{target}"
+        self.sent = 0
+
+    def dead_letters(self, failures: list[Any], ids: list[int]) -> None:
+        from prefect.events import emit_event
+
+        for failure, dead_letter_id in zip(failures, ids, strict=False):
+            if self.sent >= DEAD_LETTER_EVENTS_PER_RUN:
+                return
+            self.sent += 1
+            emit_event(
+                event="storebridge.dead_letter.created",
+                resource={
+                    "prefect.resource.id": f"storebridge.dead-letter.{dead_letter_id}",
+                    "prefect.resource.name": f"dead letter {dead_letter_id}",
+                    **self.labels,
+                    "storebridge.record": str(failure.record),
+                    "storebridge.error": failure.error_class,
+                },
+                related=[{"prefect.resource.id": self.pair, "prefect.resource.role": "pair"}],
+                payload={
+                    "reason": redact_text(failure.message)[:500],
+                    "replay": f"storebridge deadletters replay {dead_letter_id}",
+                },
+            )
+
+    def written(self, summary: Any) -> None:
+        """`storebridge.records.written` when the run created or updated records (a quiet
+        store's automation waits for it)."""
+        if not (summary.created or summary.updated):
+            return
+        from prefect.events import emit_event
+
+        emit_event(
+            event="storebridge.records.written",
+            resource={"prefect.resource.id": self.pair, **self.labels},
+            payload={
+                k: getattr(summary, k)
+                for k in ("read", "created", "updated", "unchanged", "dead_lettered", "mode")
+            },
+        )
+
+
+class _Redacting(logging.Filter):
+    """Redacts the message; drops records logged outside the run (e.g. by a helper thread),
+    which Prefect could not attach to a run."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from prefect.context import FlowRunContext, TaskRunContext
+
+        if not (
+            getattr(record, "flow_run_id", None) or FlowRunContext.get() or TaskRunContext.get()
+        ):
+            return False
+        record.msg, record.args = redact_text(record.getMessage()), None
+        return True
+
+
+@contextmanager
+def forward_logs(level: int = logging.INFO) -> Iterator[None]:
+    """storebridge's loggers also go to the current flow run's logs (redacted), unless
+    `PREFECT_LOGGING_EXTRA_LOGGERS` already sends them."""
+    from prefect.logging.handlers import APILogHandler
+    from prefect.settings import get_current_settings
+
+    extra = set(get_current_settings().logging.extra_loggers or [])
+    handler = APILogHandler(level=level)
+    handler.addFilter(_Redacting())
+    touched: list[tuple[logging.Logger, int]] = []
+    for name in FORWARDED_LOGGERS:
+        if name in extra:
+            continue
+        logger = logging.getLogger(name)
+        touched.append((logger, logger.level))
+        if logger.getEffectiveLevel() > level:
+            logger.setLevel(level)
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger, old in touched:
+            logger.removeHandler(handler)
+            logger.setLevel(old)
+
+
+def counts_message(summary: dict[str, Any]) -> str:
+    text = ", ".join(
+        f"{k.replace('_', '-')} {summary.get(k, 0)}"
+        for k in ("read", "created", "updated", "unchanged", "skipped", "dead_lettered")
+    )
+    if summary.get("dead_lettered"):
+        text += " (storebridge deadletters list; replay with storebridge deadletters replay)"
+    return text
+
+
+def final_state(summary: dict[str, Any]) -> Any:
+    """The run's final Prefect state, carrying the run summary as its result. Prefect makes a
+    returned state the run's state, and a direct caller of the flow still gets the summary.
+    Outside a flow run (plain calls) the summary itself is returned."""
+    from prefect.states import Completed
+
+    if not in_flow_run():
+        return summary
+    if summary.get("busy_with"):
+        return Completed(
+            name="Skipped",
+            message=f"another run of this pair is still running ({summary['busy_with']}); "
+            "nothing was read (the next run catches up)",
+            data=summary,
+        )
+    if summary.get("dead_lettered"):
+        return Completed(
+            name="Completed with dead letters", message=counts_message(summary), data=summary
+        )
+    return Completed(message=counts_message(summary), data=summary)
+
+
+class _Brief(logging.Formatter):
+    """Formats like `inner`, without the traceback (kept for the API log handler)."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def brief_console() -> None:
+    """Prefect's console handlers stop printing tracebacks (the run's logs in the API keep
+    them): for the CLI, whose failures print one line."""
+    import prefect.main  # noqa: F401 - configures Prefect's logging (once per process)
+    from prefect.logging.handlers import APILogHandler
+
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.Logger.manager.loggerDict)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            console = isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, APILogHandler | logging.FileHandler
+            )
+            if console and not isinstance(handler.formatter, _Brief):
+                handler.setFormatter(_Brief(handler.formatter))
