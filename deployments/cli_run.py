@@ -66,7 +66,8 @@ def run(
         raise typer.BadParameter("--until needs --since")
     if start and end and end <= start:
         raise typer.BadParameter("--until must be after --since")
-    from flows.observe import PROGRESS_LISTENERS, brief_console
+    from flows.artifacts import PROGRESS_LISTENERS
+    from flows.observe import brief_console
 
     if not os.environ.get("STOREBRIDGE_CLI_DEBUG"):
         brief_console()  # a failed run prints one line (the CLI's), the traceback is in Prefect

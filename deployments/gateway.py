@@ -12,7 +12,8 @@ commit), each answered only once that transaction committed. Only ids and status
 the flow re-reads the record from the API. The dispatcher turns pending routes into runs.
 
 URL tokens are credentials: `server()` (what `storebridge gateway` runs) masks them in every
-log record of uvicorn and the gateway (`SecretMask`), and no error message repeats them.
+log record of uvicorn and the gateway (`deployments/logmask.py`), and no error message repeats
+them. The body's bounds and the group commit are in `deployments/gateway_intake.py`.
 """
 
 from __future__ import annotations
@@ -23,22 +24,20 @@ import gc
 import hmac
 import inspect
 import logging
-import re
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 
-from connectors.state import InboxEvent, StateStore
-from connectors.state.inbox import InboxEntry, InboxEntryError, validate_events
+from connectors.state import StateStore
+from connectors.state.inbox_schema import InboxEntry, InboxEntryError, validate_events
 from deployments.dispatch import Dispatcher
+from deployments.gateway_intake import CLOSE, INLINE_PARSE_BYTES, GroupCommit, read_body
+from deployments.logmask import mask_secrets_in_logs
 from deployments.settings import GatewaySettings
 from deployments.subscriptions import subscriptions
 from flows import registry
@@ -46,180 +45,6 @@ from flows.registry import SystemSpec
 from flows.webhooks import WebhookError, WebhookEvent
 
 log = logging.getLogger("storebridge.gateway")
-MASK = "***"
-MASKED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", log.name, f"{log.name}.dispatch")
-GROUP_MAX_EVENTS = 2000  # events of concurrent deliveries written in one transaction, at most
-# A transaction costs ~2 ms of CPU whatever it holds (SQLAlchemy compiles ON CONFLICT inserts
-# afresh each time): waiting this long for more deliveries (unless GROUP_FULL already wait)
-# makes the batches several times larger, for a few ms more latency (PostgreSQL's commit_delay).
-GROUP_LINGER_S = 0.004
-GROUP_FULL = 16
-INLINE_PARSE_BYTES = 64_000  # larger bodies are parsed in a worker thread, off the event loop
-_LENGTH = re.compile(r"[0-9]{1,19}")
-# Refusals before the body was read close the connection, except 413: uvicorn then reads the
-# rest of the body and discards it (never holding it), so a sender that writes its whole body
-# before reading sees the 413 instead of a reset connection it would retry.
-_CLOSE = {"Connection": "close"}
-Stored = list[tuple[InboxEvent, bool]]
-
-
-async def read_body(request: Request, limit: int, timeout_s: float = 10.0) -> bytes:
-    """The body, refused with 413 past `limit` bytes (announced, or counted as it streams in,
-    so a chunked body is never held whole) and with 408 when it is not complete `timeout_s`
-    seconds after the headers (a sender that announces a body and sends nothing)."""
-    announced = request.headers.get("content-length")
-    if announced is not None and not _LENGTH.fullmatch(announced):
-        raise HTTPException(400, "Content-Length header is not a number of bytes", _CLOSE)
-    if announced is not None and int(announced) > limit:
-        detail = f"body of {int(announced)} bytes is over the limit of {limit} (max_body_bytes)"
-        raise HTTPException(413, detail)
-    body = bytearray()
-    try:
-        async with asyncio.timeout(timeout_s):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    detail = f"body is over the limit of {limit} bytes (max_body_bytes)"
-                    raise HTTPException(413, detail)
-    except TimeoutError:
-        detail = f"body not received within {timeout_s:g} s (body_read_timeout_s)"
-        raise HTTPException(408, detail, _CLOSE) from None
-    except ClientDisconnect:
-        raise HTTPException(400, "the sender closed the connection mid-body", _CLOSE) from None
-    return bytes(body)
-
-
-class GroupCommit:
-    """Writes the events of concurrent deliveries in ONE transaction (one commit, one fsync,
-    for all of them) and answers each delivery only once the transaction holding its events
-    committed. A batch that fails is written again delivery by delivery, so one failing
-    delivery fails alone."""
-
-    def __init__(
-        self,
-        state: StateStore,
-        max_events: int = GROUP_MAX_EVENTS,
-        linger_s: float = GROUP_LINGER_S,
-    ) -> None:
-        self.state = state
-        self.max_events = max_events
-        self.linger_s = linger_s
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: deque[tuple[list[InboxEntry], asyncio.Future[Stored]]] = deque()
-        self._writer: asyncio.Task[None] | None = None
-
-    @property
-    def waiting(self) -> int:
-        """Deliveries queued for the next transaction."""
-        return len(self._queue)
-
-    async def add(self, entries: list[InboxEntry]) -> Stored:
-        """Store `entries` (one delivery) with the deliveries queued meanwhile; once committed,
-        `(event, created)` per entry as `StateStore.add_events` returns them."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new event loop (a test client runs one per request)
-            self._loop, self._queue, self._writer = loop, deque(), None
-        done: asyncio.Future[Stored] = loop.create_future()
-        self._queue.append((entries, done))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._drain())
-        return await done
-
-    async def _drain(self) -> None:
-        while self._queue:
-            if self.linger_s and len(self._queue) < GROUP_FULL:
-                await asyncio.sleep(self.linger_s)
-            batch = [self._queue.popleft()]
-            size = len(batch[0][0])
-            while self._queue and size + len(self._queue[0][0]) <= self.max_events:
-                size += len(self._queue[0][0])
-                batch.append(self._queue.popleft())
-            try:
-                outcomes = await run_in_threadpool(self._write, [e for e, _ in batch])
-            except BaseException as exc:  # cancelled at shutdown: nobody is left unanswered
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                raise
-            for (_, done), outcome in zip(batch, outcomes, strict=True):
-                if done.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    done.set_exception(outcome)
-                else:
-                    done.set_result(outcome)
-
-    def _write(self, batch: list[list[InboxEntry]]) -> list[Stored | Exception]:
-        try:
-            stored = self.state.add_events([entry for entries in batch for entry in entries])
-        except Exception as exc:
-            if len(batch) == 1:
-                return [exc]
-            return [self._write([entries])[0] for entries in batch]
-        outcomes: list[Stored | Exception] = []
-        start = 0
-        for entries in batch:
-            outcomes.append(stored[start : start + len(entries)])
-            start += len(entries)
-        return outcomes
-
-
-class SecretMask(logging.Filter):
-    """Replaces secret URL tokens in log records with `***`: every secret value (also
-    percent-encoded) and the token segment of every `{secret}` webhook path (a wrong token may be
-    an old or mistyped real one). Messages, arguments and tracebacks alike."""
-
-    def __init__(self, secrets: Iterable[str], paths: Iterable[str]) -> None:
-        super().__init__()
-        values = {s for s in secrets if s} | {quote(s, safe="") for s in secrets if s}
-        self.secrets = sorted(values, key=len, reverse=True)
-        prefixes = [re.escape(p.split("{secret}", 1)[0]) for p in paths if "{secret}" in p]
-        self.paths = re.compile(f"({'|'.join(prefixes)})[^/?#\\s\"']+") if prefixes else None
-
-    def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return self.paths.sub(rf"\g<1>{MASK}", text) if self.paths else text
-
-    def _arg(self, value: Any) -> Any:
-        if value is None or isinstance(value, (int, float)):
-            return value
-        text = str(value)
-        masked = self.mask(text)
-        return masked if isinstance(value, str) or masked != text else value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_secrets_masked", False):  # a logger's filter, then a handler's
-            return True
-        record._secrets_masked = True
-        if isinstance(record.msg, str):
-            record.msg = self.mask(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._arg(a) for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: self._arg(v) for k, v in record.args.items()}
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.mask(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.mask(record.stack_info)
-        return True
-
-
-def mask_secrets_in_logs(settings: GatewaySettings) -> SecretMask:
-    """Install a `SecretMask` on uvicorn's and the gateway's loggers and their handlers (and
-    the root handlers); idempotent. Call it after uvicorn configured its logging."""
-    paths = [s.webhooks.path for s in registry.specs() if s.webhooks is not None]
-    mask = SecretMask(settings.secret_values(), paths)
-    loggers = [logging.getLogger(name) for name in MASKED_LOGGERS]
-    targets: list[logging.Filterer] = [*loggers, *logging.getLogger().handlers]
-    targets += [h for logger in loggers for h in logger.handlers]
-    for target in targets:
-        for old in [f for f in target.filters if isinstance(f, SecretMask)]:
-            target.removeFilter(old)
-        target.addFilter(mask)
-    return mask
 
 
 def _refused(
@@ -269,7 +94,7 @@ def _route(
     async def receive(request: Request) -> JSONResponse:
         token = request.path_params.get("secret", "")
         if secret is None or not hmac.compare_digest(str(token).encode(), secret.encode()):
-            raise HTTPException(401, "unknown webhook URL token", _CLOSE)
+            raise HTTPException(401, "unknown webhook URL token", CLOSE)
         try:
             body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         except HTTPException as exc:

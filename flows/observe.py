@@ -1,21 +1,21 @@
-"""What a run shows in Prefect, and the pair lease that keeps runs of one pair apart.
+"""What a run shows in Prefect.
 
 `run_sync` (flows/sync.py) uses these; each degrades to nothing outside a flow run (plain mode,
 benchmarks), so the engine never depends on Prefect being there:
 
-* `PairLease`: one run at a time per (use case, pair) across deployments, processes and
-  machines (the state store's lease, renewed by a heartbeat thread; a killed run frees it when
-  its time to live runs out);
 * `tag_run`: the run's name says what ran (use case, pair, mode, window or ids), its tags
   too (`storebridge`, the use case, the pair, the mode), for deployments and CLI runs alike;
-* `Progress`: a Prefect progress artifact updated as batches load;
 * `Announcer`: one `storebridge.dead_letter.created` event per dead letter (capped per run),
   and `storebridge.records.written` when a run wrote records (what "no order received for N
   hours" automations watch);
 * `forward_logs`: storebridge's own loggers (connectors, flows) reach the run's logs in the UI,
   redacted;
 * `final_state`: "Completed with dead letters" (or "Skipped") instead of a plain green
-  Completed, with the counts as its message.
+  Completed, with the counts as its message;
+* `brief_console`: for the CLI, Prefect's console prints no tracebacks (the API keeps them).
+
+The run's artifacts are in `flows/artifacts.py`; the lease that keeps two runs of a pair apart
+in `flows/lease.py`.
 
 Nothing personal goes into names, events or artifacts: records are named by their source id
 and error texts are redacted.
@@ -23,85 +23,17 @@ and error texts are redacted.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from connectors.http.redaction import redact_text
-from connectors.state import StateStore
 
 log = logging.getLogger("storebridge.sync")
 
 DEAD_LETTER_EVENTS_PER_RUN = 200  # the rest are counted in the run's state message
 FORWARDED_LOGGERS = ("connectors", "flows", "storebridge")
-
-
-class LeaseLost(RuntimeError):
-    """Another run took the pair's lease (this run stopped renewing it for too long)."""
-
-
-class PairLease:
-    """The state store's lease on one (use case, pair), held while the run works."""
-
-    def __init__(self, state: StateStore, name: str, holder: str, ttl_s: float) -> None:
-        self.state, self.name, self.holder = state, name, holder
-        self.ttl = dt.timedelta(seconds=ttl_s)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.lost = False
-
-    def acquire(self, wait_s: float, poll_s: float = 2.0) -> bool:
-        """Take the lease, waiting up to `wait_s` for a running holder to finish."""
-        deadline = time.monotonic() + wait_s
-        while not self.state.acquire_lease(self.name, self.holder, self.ttl):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(min(poll_s, max(0.05, deadline - time.monotonic())))
-        self._thread = threading.Thread(
-            target=self._heartbeat, name=f"lease-{self.name}", daemon=True
-        )
-        self._thread.start()
-        return True
-
-    def holder_now(self) -> str | None:
-        found = self.state.lease(self.name)
-        return found.holder if found else None
-
-    def _heartbeat(self) -> None:
-        every = self.ttl.total_seconds() / 3
-        while not self._stop.wait(every) and self.beat():
-            pass
-
-    def beat(self) -> bool:
-        """Renew the lease once; False (and `lost`) when another run has taken it."""
-        try:
-            if not self.state.renew_lease(self.name, self.holder, self.ttl):
-                self.lost = True
-                return False
-        except Exception as exc:  # a database blip: try again at the next beat
-            log.warning("could not renew the lease %s: %s", self.name, type(exc).__name__)
-        return True
-
-    def check(self) -> None:
-        """Raise `LeaseLost` when another run has taken the pair (never write beside it)."""
-        if self.lost:
-            raise LeaseLost(
-                f"the lease {self.name} was taken by {self.holder_now()}: this run stops "
-                "before writing beside it (nothing is lost: the watermark has not moved)"
-            )
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        try:
-            self.state.release_lease(self.name, self.holder)
-        except Exception as exc:  # it expires on its own
-            log.warning("could not release the lease %s: %s", self.name, type(exc).__name__)
 
 
 def in_flow_run() -> bool:
@@ -118,46 +50,6 @@ def tag_run(flow_run_id: str, tags: list[str], name: str | None = None) -> None:
         run = client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
         merged = list(dict.fromkeys([*run.tags, *tags]))
         client.update_flow_run(flow_run_id, name=name, tags=merged)  # type: ignore[arg-type]
-
-
-def artifact_key(use_case: str, source: str, target: str, mode: str) -> str:
-    """Artifact keys per (use case, pair, mode), so "latest" compares like with like."""
-    return f"{use_case}-{source}-{target}-{mode}".lower()
-
-
-# Called with (records done, total) as batches load, e.g. the CLI's progress line.
-PROGRESS_LISTENERS: list[Callable[[int, int], None]] = []
-
-
-class Progress:
-    """A progress artifact of the run, updated as batches load (only when the total is known)."""
-
-    def __init__(self, key: str, total: int | None) -> None:
-        self.total = total
-        self.id: Any = None
-        self.done = 0
-        if total:
-            from prefect.artifacts import create_progress_artifact
-
-            self.id = create_progress_artifact(
-                0.0, key=f"{key}-progress", description=f"records loaded of {total}"
-            )
-
-    def update(self, done: int) -> None:
-        if self.id is None or not self.total or done == self.done:
-            return
-        from prefect.artifacts import update_progress_artifact
-
-        self.done = done
-        update_progress_artifact(self.id, progress=min(100.0, 100.0 * done / self.total))
-        for listener in PROGRESS_LISTENERS:
-            listener(min(done, self.total), self.total)
-
-    def complete(self) -> None:
-        """Every page was read and loaded (the store's total may count records it then
-        does not return, e.g. abandoned checkouts filtered at the source)."""
-        if self.total:
-            self.update(self.total)
 
 
 class Announcer:

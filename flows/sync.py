@@ -18,7 +18,6 @@ from contextlib import ExitStack
 from typing import Any, TypeVar, cast
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
@@ -26,10 +25,10 @@ from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from connectors.http import TransientError, all_usage
-from connectors.http.redaction import redact_text
 from connectors.records import Failure, Page
 from connectors.state import StateStore
-from flows import engine, observe, registry
+from flows import artifacts, engine, observe, registry
+from flows.lease import PairLease
 from flows.ports import Context, LoadResult, Source, Target
 from flows.registry import Role
 from flows.usecases import UseCase
@@ -154,7 +153,7 @@ def run_sync(
         stack.callback(state.dispose)
         state.upgrade()
         # one run per (use case, pair) at a time, whichever deployment or machine started it
-        lease = observe.PairLease(
+        lease = PairLease(
             state, use_case.stream(source, target), run_id, settings.lease_ttl_seconds
         )
         if not lease.acquire(settings.lease_wait_seconds):
@@ -214,7 +213,7 @@ def run_sync(
             if plan.route_ids:  # a new run will be asked for these events (with a new key)
                 state.release_events(plan.route_ids, f"{type(exc).__name__}: {exc}"[:500])
             if in_run:
-                publish_failure(use_case.name, plan, exc)
+                artifacts.publish_failure(use_case.name, plan, exc)
             raise
 
 
@@ -229,7 +228,7 @@ def _run(
     usage_before: dict[str, Any],
     logger: Any,
     steps: dict[str, Any],
-    lease: observe.PairLease,
+    lease: PairLease,
     in_run: bool,
 ) -> dict[str, Any]:
     """The page loop of `run_sync` (see the module docstring)."""
@@ -256,9 +255,9 @@ def _run(
     # fuller look-ups and writes; memory stays bounded by the batch.
     pending: list[Any] = []
     failures: list[Failure] = []
-    key = observe.artifact_key(use_case.name, source, target, plan.mode)
+    key = artifacts.artifact_key(use_case.name, source, target, plan.mode)
     announce = observe.Announcer(use_case.name, source, target, use_case.entity.value)
-    progress: observe.Progress | None = None
+    progress: artifacts.Progress | None = None
 
     def loaded(report: engine.BatchReport) -> None:
         summary.add(report)
@@ -284,7 +283,7 @@ def _run(
                 dst.expect(page.total)  # e.g. pick Bulk API 2.0 for a large load
             if in_run:
                 total = page.total if page.total is not None else (len(plan.ids) or None)
-                progress = observe.Progress(key, total)
+                progress = artifacts.Progress(key, total)
         decoded = transform(wrap(src), plan, wrap(page))
         fresh = [r for r in decoded.records if r.ref.key not in seen]
         seen.update(r.ref.key for r in fresh)
@@ -321,7 +320,7 @@ def _run(
     if in_run:
         if progress is not None:
             progress.complete()
-        publish(summary)
+        artifacts.publish(summary)
         announce.written(summary)
     logger.info(
         "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",
@@ -333,60 +332,3 @@ def _run(
         summary.dead_lettered,
     )
     return summary.as_dict()
-
-
-def publish(summary: engine.RunSummary) -> None:
-    """The run's counts and dead letters as Prefect table artifacts (versioned per pair)."""
-    key = observe.artifact_key(summary.use_case, summary.source, summary.target, summary.mode)
-    row: dict[str, Any] = {
-        "mode": summary.mode,
-        "read": summary.read,
-        "created": summary.created,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "skipped": summary.skipped,
-        "dead_lettered": summary.dead_lettered,
-    }
-    row |= {f"api_calls_{name}": calls for name, calls in summary.api_calls.items()}
-    create_table_artifact(
-        [row],
-        key=key,
-        description=f"{summary.use_case} {summary.source} → {summary.target}: "
-        f"{summary.since or ''} .. {summary.until or ''}",
-    )
-    if summary.dead_letters:
-        rows = [
-            {**d, "replay": f"storebridge deadletters replay {d['id']}"}
-            for d in summary.dead_letters
-        ]
-        shown = len(rows)
-        create_table_artifact(
-            rows,
-            key=f"{key}-dead-letters",
-            description=f"{summary.dead_lettered} record(s) parked in the dead-letter table"
-            + (f" (first {shown} shown)" if shown < summary.dead_lettered else "")
-            + ": `storebridge deadletters list`; replay them all with `storebridge deadletters "
-            "replay`, or one with the command in its row",
-        )
-
-
-def publish_failure(use_case: str, plan: engine.Plan, exc: BaseException) -> None:
-    """A failed run leaves an artifact too: what failed, and what is safe to do next."""
-    from prefect.artifacts import create_markdown_artifact
-
-    key = observe.artifact_key(use_case, plan.source, plan.target, plan.mode)
-    text = redact_text(f"{type(exc).__name__}: {exc}")[:2000]
-    resume = (
-        "The watermark did not move: the next run reads this window again."
-        if plan.window is not None
-        else "Rerun the same parameters: written records are skipped as unchanged."
-    )
-    try:
-        create_markdown_artifact(
-            f"## {plan.run_name()} failed\n\n```\n{text}\n```\n\n{resume} Batches that "
-            "finished before the failure are recorded (bindings and dead letters).",
-            key=f"{key}-failure",
-            description="why the last run of this pair and mode failed",
-        )
-    except Exception:  # never hide the run's own error behind the artifact's
-        logging.getLogger("storebridge.sync").warning("could not publish the failure artifact")

@@ -20,7 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.state import StateStore
-from deployments.gateway import SecretMask, create_app, server
+from deployments.gateway import create_app, server
+from deployments.logmask import SecretMask
 from deployments.settings import GatewaySettings
 
 SECRET = "s3cret-token-for-tests-0123456789"

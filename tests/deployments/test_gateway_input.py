@@ -232,7 +232,7 @@ def test_a_refused_event_refuses_its_whole_delivery(client: TestClient, state: S
 
 
 def test_the_inbox_api_refuses_alike_outside_the_gateway(state: StateStore) -> None:
-    from connectors.state.inbox import InboxEntryError
+    from connectors.state.inbox_schema import InboxEntryError
 
     with pytest.raises(InboxEntryError, match=r"event 0: payload\.v: is NaN"):
         state.add_event("shift4shop", "d-1", "order", "1", {"v": float("nan")})

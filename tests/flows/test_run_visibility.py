@@ -225,7 +225,7 @@ def test_a_busy_pair_ends_the_run_as_skipped(pair: Pair, monkeypatch: pytest.Mon
 
 
 def test_a_run_that_lost_its_lease_stops_before_writing(pair: Pair) -> None:
-    from flows.observe import LeaseLost, PairLease
+    from flows.lease import LeaseLost, PairLease
 
     state = pair.state()
     mine = PairLease(state, "test:a->b", "run-a", ttl_s=60)

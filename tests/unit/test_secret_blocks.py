@@ -1,4 +1,4 @@
-"""Secret settings from Prefect Secret blocks (`connectors.settings.PrefectSecretSource`).
+"""Secret settings from Prefect Secret blocks (`connectors.secret_blocks.PrefectSecretSource`).
 
 Precedence: keyword arguments > environment > `.env` > Secret block > default; a block is named
 after its variable (``STOREBRIDGE_SHIFT4SHOP_TOKEN`` → ``storebridge-shift4shop-token``) and
@@ -18,7 +18,7 @@ import pytest
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from connectors import settings as settings_module
+from connectors import secret_blocks as settings_module  # where the lookups happen
 from connectors.http import ConfigError
 from connectors.settings import (
     SECRETS_FROM_PREFECT,
