@@ -16,7 +16,7 @@ export STOREBRIDGE_HOME ?= $(CURDIR)/.storebridge
 
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then echo sudo; fi)
 
-.PHONY: help install system-deps demo test lint typecheck pytest ui sandbox screenshot constraints clean
+.PHONY: help install system-deps demo test lint typecheck pytest ui sandbox screenshot prefect-yaml constraints clean
 
 PORT ?= 4200
 ARGS ?=
@@ -27,6 +27,7 @@ help:
 	@echo "make ui      start the local Prefect server/UI on http://127.0.0.1:\$$PORT (default 4200; same database as the demo)"
 	@echo "make sandbox run the emulators standalone and print their URLs (ARGS='--env-file .env' ...)"
 	@echo "make screenshot  a real run's pages in the Prefect UI as PNGs, by headless Chromium"
+	@echo "make prefect-yaml  render prefect.yaml from the registry after adding a system or use case"
 
 install: system-deps $(STAMP)
 
@@ -73,6 +74,10 @@ sandbox: install
 # Needs chromium (apt-get install chromium); writes .storebridge/screenshots/*.png.
 screenshot: install
 	$(BIN)/python -m sandbox.screenshot $(ARGS)
+
+# prefect.yaml is rendered from the registry (every use case of every store <-> back-office pair).
+prefect-yaml: install
+	$(BIN)/python -m deployments.render --write
 
 # Re-pin the whole tree after changing a range in pyproject.toml (no index URLs are written).
 constraints:

@@ -19,7 +19,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from connectors.clock import utcnow
 from flows import registry
 from flows.registry import Kind, Role
 from flows.usecases import CATALOG, CUSTOMERS, FULFILMENT, INVENTORY, ORDER_TO_CASH, UseCase
@@ -65,70 +64,13 @@ def guard_isolation() -> None:
 
 
 def activity(sandbox: Sandbox) -> list[str]:
-    """What changes on both sides between two demo runs."""
+    """What changes on both sides between two demo runs: each emulator's `demo_activity`,
+    the store's first (its changes then travel in this run, the back office's come back)."""
     done: list[str] = []
-    store: Any = sandbox.emulators.get("shift4shop")
-    if store is not None:
-        with store.lock:
-            processing = [o["OrderID"] for o in store.records()["Order"] if o["OrderStatusID"] == 2]
-            customer = store.records()["Customer"][0]["CustomerID"]
-        for order_id in processing[:2]:
-            store.touch_order(order_id, status_id=4)
-            done.append(f"store shipped order {order_id}")
-        store.edit_customer(customer, BillingAddress1=f"{len(done) + 7} Harbour Road")
-        done.append(f"store customer {customer} moved")
-    crm: Any = sandbox.emulators.get("salesforce")
-    if crm is not None:
-        done += _back_office_activity(crm)
-    return done
-
-
-def _back_office_activity(crm: Any) -> list[str]:
-    done = []
-    with crm.lock:
-        recs = crm.records()
-        orders = [o for o in recs["Order"] if o.get("Fulfillment_Status__c") == "Processing"]
-        contact = next(
-            (
-                c
-                for c in recs["Contact"]
-                if c.get("Storebridge_Id__c", "")
-                and ":customer:" in c["Storebridge_Id__c"]
-                and "guest" not in c["Storebridge_Id__c"]
-            ),
-            None,
-        )
-        parents = {p.get("Variant_Of__c") for p in recs["Product2"]}
-        product = next(
-            (
-                p
-                for p in recs["Product2"]
-                if not p.get("Variant_Of__c") and p["ProductCode"] not in parents
-            ),
-            None,
-        )
-    if orders:
-        order = orders[0]
-        with crm.lock:
-            crm.dml.update(
-                "Order",
-                order["Id"],
-                {
-                    "Fulfillment_Status__c": "Shipped",
-                    "Tracking_Number__c": "1ZDEMO0000001",
-                    "Carrier__c": "UPS",
-                    "Shipped_Date__c": utcnow().date().isoformat(),
-                },
-            )
-        done.append(f"back office shipped {order['Storebridge_Id__c']}")
-    if contact is not None:
-        with crm.lock:
-            crm.dml.update("Contact", contact["Id"], {"Phone": "+1 555 0100 0199"})
-        done.append(f"back office changed the phone of {contact['Storebridge_Id__c']}")
-    if product is not None:
-        crm.set_price(product["ProductCode"], "99.00")
-        crm.set_stock(product["ProductCode"], 42)
-        done.append(f"back office repriced and restocked {product['ProductCode']}")
+    for emulator in sorted(
+        sandbox.emulators.values(), key=lambda e: registry.spec(e.name).kind is not Kind.STORE
+    ):
+        done += emulator.demo_activity()
     return done
 
 

@@ -86,6 +86,14 @@ class Emulator(ABC):
     def expire_tokens(self) -> None:  # noqa: B027 - optional hook
         """Invalidate every issued token (systems without tokens ignore this)."""
 
+    def demo_activity(self) -> list[str]:
+        """What this system changes between two demo runs (one line per change; none here).
+
+        Stores ship orders and a customer moves; back offices ship an order, reprice and restock
+        a product and correct a phone number: each use case then has something to carry.
+        """
+        return []
+
     def prepare(self, workdir: Path) -> None:  # noqa: B027 - optional hook
         """Create files the emulator needs before it starts (e.g. a registered client key)."""
 

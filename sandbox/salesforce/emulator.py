@@ -119,6 +119,12 @@ class SalesforceEmulator(Emulator):
             set_price(self, sku, price)
 
     # --- Emulator hooks -------------------------------------------------------------------------
+    def demo_activity(self) -> list[str]:
+        """Between two demo runs: an order ships, a phone is corrected, a product changes."""
+        from sandbox.salesforce.demo import demo_activity
+
+        return demo_activity(self)
+
     def prepare(self, workdir: Path) -> None:
         """Create the connected app's key pair and register its certificate."""
         pair = ensure_keypair(workdir / "salesforce", "storebridge-connected-app")

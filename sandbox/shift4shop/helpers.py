@@ -54,6 +54,20 @@ def _as_seed(customer: Customer, side: str) -> SeedCustomer:
 class AdminHelpers(OrderWrites, CatalogWrites, CustomerWrites):
     """`touch_order`, `edit_customer`, `set_stock`, `set_price`, `place_order`."""
 
+    def demo_activity(self) -> list[str]:
+        """Between two demo runs: two processing orders ship, the first customer moves."""
+        done: list[str] = []
+        with self.lock:
+            records = self.records()  # type: ignore[attr-defined]
+            processing = [o["OrderID"] for o in records["Order"] if o["OrderStatusID"] == 2]
+            customer = records["Customer"][0]["CustomerID"]
+        for order_id in processing[:2]:
+            self.touch_order(order_id, status_id=4)
+            done.append(f"store shipped order {order_id}")
+        self.edit_customer(customer, BillingAddress1=f"{len(done) + 7} Harbour Road")
+        done.append(f"store customer {customer} moved")
+        return done
+
     def touch_order(self, order_id: int, status_id: int | None = None) -> dict[str, Any]:
         """Re-save an order in the admin: LastUpdate := now; with `status_id`, set the status.
 

@@ -76,8 +76,14 @@ def test_every_use_case_of_the_pair_is_scheduled() -> None:
         if d.get("schedules")
     }
     from deployments.demo import steps
+    from flows import registry
+    from flows.registry import Kind
 
-    assert {(uc.name, a, b) for uc, a, b in steps("shift4shop", "salesforce")} == scheduled
+    stores = [s.slug for s in registry.specs() if s.kind is Kind.STORE]
+    offices = [s.slug for s in registry.specs() if s.kind is Kind.BACK_OFFICE]
+    wanted = {(uc.name, a, b) for x in stores for y in offices for uc, a, b in steps(x, y)}
+    assert ("order-to-cash", "shift4shop", "salesforce") in wanted
+    assert wanted == scheduled
     assert {name for name, _, _ in scheduled} == set(USE_CASES)
 
 
@@ -89,3 +95,28 @@ def test_scheduled_deployment_has_a_valid_cron() -> None:
     for d in scheduled:
         for schedule in d["schedules"]:
             CronSchedule(cron=schedule["cron"], timezone=schedule.get("timezone"))  # raises if bad
+
+
+def test_prefect_yaml_is_the_rendering_of_the_registry() -> None:
+    """A new system or use case gets its deployments by `make prefect-yaml`, never by hand."""
+    from deployments.render import render
+
+    assert (ROOT / "prefect.yaml").read_text() == render(), (
+        "prefect.yaml differs from the registry's rendering: run `make prefect-yaml`"
+    )
+
+
+def test_every_store_back_office_pair_has_its_deployments() -> None:
+    from deployments.demo import steps
+    from flows import registry
+    from flows.registry import Kind
+
+    have = {
+        (load_flow(d["entrypoint"]).name, d["parameters"]["source"], d["parameters"]["target"])
+        for d in DEPLOYMENTS
+        if d.get("schedules")
+    }
+    for store in (s for s in registry.specs() if s.kind is Kind.STORE):
+        for office in (s for s in registry.specs() if s.kind is Kind.BACK_OFFICE):
+            wanted = {(uc.name, a, b) for uc, a, b in steps(store.slug, office.slug)}
+            assert wanted <= have, f"{store.slug} <-> {office.slug}: {sorted(wanted - have)}"

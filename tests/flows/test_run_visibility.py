@@ -145,10 +145,17 @@ def test_storebridge_logs_reach_the_run_in_prefect(backfill: dict[str, Any]) -> 
     run_id = backfill["summary"]["flow_run_id"]
 
     def http_logs() -> list[Any] | None:
+        # Logs reach the API in batches, not in the order they were written: wait for all three.
         found = logs_of(run_id)
-        return found if any(log.name.startswith("storebridge.http") for log in found) else None
+        messages = [log.message for log in found]
+        complete = (
+            any(log.name.startswith("storebridge.http") for log in found)
+            and any(m.startswith("page 1: read") for m in messages)
+            and any(m.startswith("batch 1: created") for m in messages)
+        )
+        return found if complete else None
 
-    logs = eventually(http_logs, "storebridge.http log in the run")
+    logs = eventually(http_logs, "storebridge.http, page and batch logs in the run")
     retries = [log.message for log in logs if log.name.startswith("storebridge.http")]
     assert any("retry" in m for m in retries), retries
     messages = [log.message for log in logs]

@@ -73,6 +73,24 @@ def test_page_number_v3_empty_page_before_the_last_raises(make_client) -> None:
         read_all(make_client, server, paginator, "/v3/catalog/products")
 
 
+@pytest.mark.parametrize("declared_pages", [0, 1])
+def test_page_number_v3_empty_collection_is_no_records(make_client, declared_pages: int) -> None:
+    """`{"data": [], "meta": {"pagination": {"total": 0, "total_pages": 0|1}}}` is empty, not
+    incomplete; an empty first page of a collection declaring two pages still raises."""
+    server = Server(lambda r: _v3(int(r.url.params["page"]), declared_pages, [], 0))
+    paginator = PageNumberPaginator(
+        page_size=2,
+        records_key="data",
+        total_pages_path="meta.pagination.total_pages",
+        total_path="meta.pagination.total",
+    )
+    assert read_all(make_client, server, paginator, "/v3/hooks") == []
+    assert server.param("page") == ["1"]
+    two = Server(lambda r: _v3(int(r.url.params["page"]), 2, [], 3))
+    with pytest.raises(IncompletePaginationError, match="declared 2 pages"):
+        read_all(make_client, two, paginator, "/v3/hooks")
+
+
 def test_page_number_total_mismatch_raises(make_client) -> None:
     server = Server(lambda r: _v3(int(r.url.params["page"]), 2, rows(1, 2), 5))
     paginator = PageNumberPaginator(

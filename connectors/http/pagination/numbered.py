@@ -71,7 +71,10 @@ class PageNumberPaginator(Paginator):
         page = int(request.params[self.page_param])
         last = None if self._total_pages is None else self.start + self._total_pages - 1
         if not records:
-            if last is not None and page <= last:
+            # An empty collection may declare one page (BigCommerce V3 says `total_pages: 1`
+            # for `total: 0` on some endpoints): an empty *first* page of one ends it.
+            empty_collection = page == self.start and (self._total_pages or 0) <= 1
+            if last is not None and page <= last and not empty_collection:
                 raise IncompletePaginationError(
                     f"page {page} is empty but the server declared {self._total_pages} pages"
                 )
