@@ -19,6 +19,7 @@ import typer
 from connectors.http import ConfigError
 from deployments.cli_run import run
 from deployments.cli_state import dead_app, state_app
+from deployments.cli_webhooks import webhooks_app
 
 HOME = Path(os.environ.get("STOREBRIDGE_HOME", ".storebridge"))
 EXTRA_SETTINGS = {
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(state_app, name="state")
 app.add_typer(dead_app, name="deadletters")
+app.add_typer(webhooks_app, name="webhooks")
 app.command("run")(run)
 settings_app = typer.Typer(help="Check connection settings.", no_args_is_help=True)
 app.add_typer(settings_app, name="settings")

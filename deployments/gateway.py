@@ -1,7 +1,9 @@
 """The webhook gateway: one route per system that sends webhooks → inbox → Prefect run requests.
 
-Each system's `WebhookSpec` (registry) names its route, its verification and its parser. A
-delivery is verified first (wrong credential → 401 and nothing stored), its body bounded while it
+Each system's `WebhookSpec` (registry) names its route, its verifier and its parser. A
+delivery is verified first by the system's `Verifier` (`flows/webhook_auth.py`: a URL token, or a
+signature over the raw body with a replay window; a wrong credential → 401 and nothing stored;
+the path is checked before the body is read, the signature right after), its body bounded while it
 is read (`max_body_bytes` announced or streamed → 413; not complete `body_read_timeout_s` after
 the headers → 408), parsed into events (a bad item → 400 naming the item and field; more than
 `max_events_per_request` → 413), and every field to be stored is validated by the inbox schema
@@ -11,7 +13,9 @@ so an answered webhook is never lost: concurrent deliveries share one transactio
 commit), each answered only once that transaction committed. Only ids and statuses are kept:
 the flow re-reads the record from the API. The dispatcher turns pending routes into runs.
 
-URL tokens are credentials: `server()` (what `storebridge gateway` runs) masks them in every
+The replay window is measured on the gateway's `clock` (Unix seconds): the wall clock by
+default, which is right for senders' timestamps; tests pass a fixed one. URL tokens are
+credentials: `server()` (what `storebridge gateway` runs) masks them in every
 log record of uvicorn and the gateway (`deployments/logmask.py`), and no error message repeats
 them. The body's bounds and the group commit are in `deployments/gateway_intake.py`.
 """
@@ -21,9 +25,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
-import hmac
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -42,6 +46,7 @@ from deployments.settings import GatewaySettings
 from deployments.subscriptions import subscriptions
 from flows import registry
 from flows.registry import SystemSpec
+from flows.webhook_auth import Delivery, Verifier, WebhookAuthError
 from flows.webhooks import WebhookError, WebhookEvent
 
 log = logging.getLogger("storebridge.gateway")
@@ -54,16 +59,25 @@ def _refused(
     return HTTPException(status, f"{slug} webhook: {detail}", dict(headers or {}) or None)
 
 
+def _unauthorised(
+    slug: str, exc: WebhookAuthError, headers: Mapping[str, str] | None = None
+) -> HTTPException:
+    """401 with what failed (never a secret, a signature or the value sent)."""
+    log.info("%s webhook refused with 401: %s", slug, exc)
+    return HTTPException(401, str(exc), dict(headers or {}) or None)
+
+
 def _route(
     app: FastAPI,
     spec: SystemSpec,
     settings: GatewaySettings,
     writer: GroupCommit,
     routes: dict[tuple[str, str], list[tuple[str, str]]],
+    clock: Callable[[], float],
 ) -> None:
     assert spec.webhooks is not None
     hooks = spec.webhooks
-    secret = settings.secret(hooks.secret_setting)
+    verifier: Verifier = registry.load(hooks.verifier)(settings, hooks)
     parse: Callable[..., list[WebhookEvent]] = registry.load(hooks.parser)
     slug = spec.slug
     most = settings.max_events_per_request
@@ -92,14 +106,20 @@ def _route(
             raise _refused(slug, 400, str(exc)) from None
 
     async def receive(request: Request) -> JSONResponse:
-        token = request.path_params.get("secret", "")
-        if secret is None or not hmac.compare_digest(str(token).encode(), secret.encode()):
-            raise HTTPException(401, "unknown webhook URL token", CLOSE)
+        params = {k: str(v) for k, v in request.path_params.items()}
+        try:
+            verifier.check_path(params)
+        except WebhookAuthError as exc:  # before the body: close rather than read it
+            raise _unauthorised(slug, exc, CLOSE) from None
         try:
             body = await read_body(request, settings.max_body_bytes, settings.body_read_timeout_s)
         except HTTPException as exc:
             raise _refused(slug, exc.status_code, str(exc.detail), exc.headers) from None
         headers = dict(request.headers)
+        try:
+            verifier.check_delivery(Delivery(slug, params, headers, body, clock()))
+        except WebhookAuthError as exc:
+            raise _unauthorised(slug, exc) from None
         if len(body) > INLINE_PARSE_BYTES:
             entries = await run_in_threadpool(entries_of, body, headers)
         else:
@@ -120,8 +140,16 @@ def _route(
     app.add_route(hooks.path, receive, methods=["POST"], name=f"webhook-{slug}")
 
 
-def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool = True) -> FastAPI:
-    """The gateway app. With `dispatch`, a background loop requests runs for pending events."""
+def create_app(
+    settings: GatewaySettings,
+    state: StateStore,
+    *,
+    dispatch: bool = True,
+    clock: Callable[[], float] | None = None,
+) -> FastAPI:
+    """The gateway app. With `dispatch`, a background loop requests runs for pending events;
+    `clock` (Unix seconds, default the wall clock) is what signed deliveries' timestamps are
+    checked against."""
     dispatcher = Dispatcher(state, stale_after=dt.timedelta(seconds=settings.stale_after_s))
     routes = subscriptions(settings.pair_list())
     writer = GroupCommit(state)
@@ -146,7 +174,7 @@ def create_app(settings: GatewaySettings, state: StateStore, *, dispatch: bool =
     senders = {source for source, _ in settings.pair_list()}
     for spec in registry.specs():
         if spec.webhooks is not None and spec.slug in senders:
-            _route(app, spec, settings, writer, routes)
+            _route(app, spec, settings, writer, routes, clock or time.time)
 
     @app.get("/healthz")
     async def health() -> dict[str, Any]:
@@ -173,12 +201,13 @@ def server(
     dispatch: bool = True,
     log_level: str = "info",
     freeze_heap: bool = True,
+    clock: Callable[[], float] | None = None,
 ) -> uvicorn.Server:
     """The gateway's uvicorn server (what `storebridge gateway` runs), URL tokens masked in its
     logs. `server(...).run()` serves until SIGINT/SIGTERM (or `should_exit`). `freeze_heap`
     (for a process that only serves the gateway) takes what exists now out of the collector's
     reach: a full collection over the import-time heap paused every request for ~130 ms."""
-    app = create_app(settings, state, dispatch=dispatch)
+    app = create_app(settings, state, dispatch=dispatch, clock=clock)
     config = uvicorn.Config(
         app, host=host or settings.host, port=port or settings.port, log_level=log_level
     )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+import re
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from connectors.settings import StorebridgeSettings
+
+_STORE_HASH = re.compile(r"[A-Za-z0-9]{1,32}")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 
 class GatewaySettings(StorebridgeSettings):
@@ -25,6 +30,35 @@ class GatewaySettings(StorebridgeSettings):
         min_length=16,
         description="unguessable token in the Shift4Shop webhook URL /webhooks/shift4shop/<secret>"
         " (Shift4Shop signs nothing, so the URL is the credential)",
+    )
+    bigcommerce_client_secret: SecretStr | None = Field(
+        default=None,
+        description="the BigCommerce app's client secret: the key of the Standard Webhooks "
+        "signature of every callback (no secret: every BigCommerce delivery is refused)",
+    )
+    bigcommerce_store_hashes: list[str] = Field(
+        default=[],
+        description="JSON list of the BigCommerce store hashes the gateway accepts callbacks "
+        'of, e.g. ["abc123"]: /webhooks/bigcommerce/<store hash>, equal to the payload\'s '
+        "producer stores/<store hash>",
+    )
+    bigcommerce_webhook_header: str | None = Field(
+        default=None,
+        description="name of a custom header every BigCommerce hook sends (set by "
+        "`storebridge webhooks register`), checked when set",
+    )
+    bigcommerce_webhook_header_value: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        validate_default=True,
+        description="the custom header's secret value",
+    )
+    replay_window_s: float = Field(
+        default=300,
+        gt=0,
+        le=86_400,
+        description="signed deliveries stamped further than this from the gateway's clock, "
+        "before or after: 401 (a replayed old delivery)",
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger bodies: 413")
     max_events_per_request: int = Field(
@@ -52,6 +86,35 @@ class GatewaySettings(StorebridgeSettings):
             if not sep or not source.strip() or not target.strip():
                 raise ValueError(f"{pair!r} is not a pair like 'shift4shop->salesforce'")
         return [p.replace(" ", "") for p in value]
+
+    @field_validator("bigcommerce_store_hashes")
+    @classmethod
+    def _store_hashes(cls, value: list[str]) -> list[str]:
+        for n, store_hash in enumerate(value):
+            if not _STORE_HASH.fullmatch(store_hash):
+                raise ValueError(f"item {n} is not a store hash (1 to 32 letters and digits)")
+        return value
+
+    @field_validator("bigcommerce_webhook_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _HEADER_NAME.fullmatch(value):
+            raise ValueError("is not an HTTP header name (letters, digits and dashes)")
+        if value.lower().startswith("webhook-"):
+            raise ValueError("webhook-* headers are the Standard Webhooks signature's own")
+        return value
+
+    @field_validator("bigcommerce_webhook_header_value")
+    @classmethod
+    def _header_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        named = info.data.get("bigcommerce_webhook_header") is not None
+        if named != (value is not None):
+            raise ValueError(
+                "bigcommerce_webhook_header and bigcommerce_webhook_header_value go together"
+            )
+        return value
 
     def pair_list(self) -> list[tuple[str, str]]:
         return [tuple(p.split("->", 1)) for p in self.pairs]  # type: ignore[misc]
