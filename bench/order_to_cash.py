@@ -1,6 +1,7 @@
 """Benchmark: order-to-cash backfills against the sandbox. Prints figures; asserts nothing.
 
     .venv/bin/python bench/order_to_cash.py [--orders 2000 8000] [--mode prefect|plain]
+        [--store shift4shop|bigcommerce]
 
 For each size: the seeded backfill and an unchanged second run, each in a fresh process, with
 wall time, orders per second, the run's peak memory (the emulators run in another process, so
@@ -96,21 +97,23 @@ def minimums(records: dict[str, list[dict[str, Any]]], world: Any) -> dict[str, 
     }
 
 
-def child(mode: str) -> None:
+def child(mode: str, store: str) -> None:
     """One order-to-cash backfill in this process; prints its summary as JSON."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     window = [dt.datetime.fromisoformat(w) for w in WINDOW]
     if mode == "prefect":
         from flows.order_to_cash import order_to_cash
 
-        result = order_to_cash(window_start=window[0], window_end=window[1])
+        result = order_to_cash(
+            source=store, target="salesforce", window_start=window[0], window_end=window[1]
+        )
     else:
         from flows.sync import run_sync
         from flows.usecases import ORDER_TO_CASH
 
         result = run_sync(
             ORDER_TO_CASH,
-            source="shift4shop",
+            source=store,
             target="salesforce",
             window_start=window[0],
             window_end=window[1],
@@ -125,18 +128,21 @@ def main() -> None:
     )
     parser.add_argument("--orders", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--mode", choices=["prefect", "plain"], default="plain")
+    parser.add_argument("--store", choices=["shift4shop", "bigcommerce"], default="shift4shop")
     args = parser.parse_args()
+    store = args.store
     from sandbox.seed import SeedConfig, build_world
 
     work = Path(tempfile.mkdtemp(prefix="storebridge-bench-"))
     print(
-        f"# order-to-cash backfill, {args.mode} (python {sys.version.split()[0]}); "
+        f"# order-to-cash backfill {store} -> salesforce, {args.mode} "
+        f"(python {sys.version.split()[0]}); "
         f"memory = peak RSS of the run's own process"
     )
     peaks: dict[int, int] = {}
     for n in sorted(args.orders):
         seed = seed_for(n)
-        with sandbox(work / f"sb-{n}", seed, ["shift4shop", "salesforce"]) as ready:
+        with sandbox(work / f"sb-{n}", seed, [store, "salesforce"]) as ready:
             env = {
                 **ready["env"],
                 "STOREBRIDGE_STATE_PATH": str(work / f"state-{n}.db"),
@@ -146,15 +152,17 @@ def main() -> None:
             }
             for attempt in ("first", "second"):
                 admin(ready, "salesforce", "counts/reset", "POST")
-                admin(ready, "shift4shop", "counts/reset", "POST")
-                result, wall, peak = run_child([str(Path(__file__)), "--child", args.mode], env)
-                counts = {s: admin(ready, s, "counts") for s in ("shift4shop", "salesforce")}
+                admin(ready, store, "counts/reset", "POST")
+                child_args = [str(Path(__file__)), "--child", args.mode, store]
+                result, wall, peak = run_child(child_args, env)
+                counts = {s: admin(ready, s, "counts") for s in (store, "salesforce")}
                 calls = {s: c["total"] for s, c in counts.items()}
                 read = max(result["read"], 1)
                 line = (
                     f"{n:>6} orders {attempt:>6}: {wall:6.1f} s {read / wall:7.1f} orders/s "
                     f"peak {peak / 1024:6.0f} MiB  created {result['created']} unchanged "
                     f"{result['unchanged']} dead {result['dead_lettered']}  calls {calls}  "
+                    f"{store}/order {calls[store] / read:.4f} "
                     f"salesforce/order {calls['salesforce'] / read:.4f}"
                 )
                 print(line, flush=True)
@@ -188,6 +196,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        child(sys.argv[2])
+        child(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "shift4shop")
     else:
         main()

@@ -24,6 +24,7 @@ from transforms.canonical import Entity
 
 SYSTEMS: dict[str, str] = {
     "shift4shop": "flows.systems.shift4shop:SPEC",
+    "bigcommerce": "flows.systems.bigcommerce:SPEC",
     "salesforce": "flows.systems.salesforce:SPEC",
 }
 
@@ -49,13 +50,19 @@ class WebhookSpec:
         verification: how a delivery is authenticated, for the docs and the matrix.
         parser: "module:function" turning a raw body into `WebhookEvent`s (or raising
             `WebhookError` naming the item and field).
-        secret_setting: the gateway setting holding the secret.
+        secret_setting: the gateway setting holding the secret (the URL token, or the key
+            deliveries are signed with).
+        verifier: "module:function" of the factory ``(gateway settings, this spec) ->
+            flows.webhook_auth.Verifier`` the gateway builds the system's checks with (401 and
+            nothing stored when one fails); by default the URL token of `{secret}` in `path`.
+            Signed systems name theirs, e.g. ``flows.systems.bigcommerce.webhooks:verifier``.
     """
 
     path: str
     verification: str
     parser: str
     secret_setting: str
+    verifier: str = "flows.webhook_auth:url_token"
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,8 @@ def matrix_markdown() -> str:
 
 
 def pairs(use_case_entity: Entity, source_role: Role = Role.SOURCE) -> list[tuple[str, str]]:
-    """Every (source, target) pair of systems that can run a use case of this entity."""
-    sources = [s.slug for s in specs() if s.plays(use_case_entity, source_role)]
-    targets = [s.slug for s in specs() if s.plays(use_case_entity, Role.TARGET)]
-    return [(a, b) for a in sources for b in targets if a != b]
+    """Every (source, target) pair of systems that can run a use case of this entity: a store
+    and a back office (two stores, or two back offices, are no pair of this product)."""
+    sources = [s for s in specs() if s.plays(use_case_entity, source_role)]
+    targets = [s for s in specs() if s.plays(use_case_entity, Role.TARGET)]
+    return [(a.slug, b.slug) for a in sources for b in targets if a.kind is not b.kind]

@@ -281,9 +281,9 @@ def test_parameters_offer_the_registered_systems_as_choices() -> None:
     from flows.customers import customers
 
     schema = parameter_schema(order_to_cash).model_dump()["properties"]
-    assert schema["source"]["enum"] == ["shift4shop"]
+    assert schema["source"]["enum"] == ["shift4shop", "bigcommerce"]  # the stores, registry order
     assert schema["target"]["enum"] == ["salesforce"]
     assert "reads orders from" in schema["source"]["description"]
     assert schema["window_start"]["description"]
     both = parameter_schema(customers).model_dump()["properties"]
-    assert set(both["source"]["enum"]) == {"shift4shop", "salesforce"}
+    assert set(both["source"]["enum"]) == {"shift4shop", "bigcommerce", "salesforce"}

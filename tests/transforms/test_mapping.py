@@ -133,7 +133,12 @@ def test_resolve_indexes_and_missing_steps() -> None:
 
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "transforms" / "mappings"
-TABLES = {"shift4shop/order_status", "salesforce/inventory_from"}  # plain tables, not mappings
+TABLES = {  # plain tables, not mappings
+    "shift4shop/order_status",
+    "salesforce/inventory_from",
+    "bigcommerce/order_status",
+    "bigcommerce/inventory",
+}
 SHIPPED = sorted(str(p.relative_to(MAPPINGS).with_suffix("")) for p in MAPPINGS.glob("*/*.yaml"))
 
 

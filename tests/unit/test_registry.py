@@ -49,7 +49,9 @@ def test_matrix_markdown_is_a_table_of_the_matrix() -> None:
 
 
 def test_an_unknown_system_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown system 'nope'; known: salesforce, shift4shop"):
+    with pytest.raises(
+        ValueError, match=r"unknown system 'nope'; known: bigcommerce, salesforce, shift4shop"
+    ):
         spec("nope")
 
 
@@ -87,9 +89,11 @@ def test_a_spec_must_be_the_one_it_is_registered_as(monkeypatch: pytest.MonkeyPa
 
 
 def test_pairs_of_a_use_case() -> None:
-    assert pairs(Entity.ORDER) == [("shift4shop", "salesforce")]
-    assert pairs(Entity.PRODUCT) == [("salesforce", "shift4shop")]
-    assert sorted(pairs(Entity.CUSTOMER)) == [
+    assert pairs(Entity.ORDER) == [("shift4shop", "salesforce"), ("bigcommerce", "salesforce")]
+    assert pairs(Entity.PRODUCT) == [("salesforce", "shift4shop"), ("salesforce", "bigcommerce")]
+    assert sorted(pairs(Entity.CUSTOMER)) == [  # both ways, but never store to store
+        ("bigcommerce", "salesforce"),
+        ("salesforce", "bigcommerce"),
         ("salesforce", "shift4shop"),
         ("shift4shop", "salesforce"),
     ]

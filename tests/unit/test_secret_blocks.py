@@ -68,7 +68,9 @@ def test_secret_fields_are_the_secretstr_ones_and_the_state_url() -> None:
     }
     assert secret_variables(StateSettings) == {"url": "STOREBRIDGE_STATE_URL"}
     assert secret_variables(GatewaySettings) == {
-        "shift4shop_secret": "STOREBRIDGE_GATEWAY_SHIFT4SHOP_SECRET"
+        "shift4shop_secret": "STOREBRIDGE_GATEWAY_SHIFT4SHOP_SECRET",
+        "bigcommerce_client_secret": "STOREBRIDGE_GATEWAY_BIGCOMMERCE_CLIENT_SECRET",
+        "bigcommerce_webhook_header_value": "STOREBRIDGE_GATEWAY_BIGCOMMERCE_WEBHOOK_HEADER_VALUE",
     }
     assert not is_secret(Shift4ShopSettings.model_fields["secure_url"])
 

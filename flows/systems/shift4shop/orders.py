@@ -9,47 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from connectors.records import Failure, Page
 from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop.models import Order as RawOrder
-from connectors.state import Pseudonymiser, StateStore
 from flows.ports import Context, DecodeError
+from flows.systems.ids import digits_id, guest_key
+from flows.systems.ids import split_ids as ids_page
 from transforms.canonical import Entity, Order
 from transforms.shift4shop import SYSTEM, decode_order
 
-IDS_PER_PAGE = 50  # orders fetched one by one (GET /Orders/{id}): a page is this many
+is_id = digits_id(18)  # Shift4Shop ids: whole numbers (the gateway allows 18 digits)
 
 
 def split_ids(ids: Sequence[str], cursor: Any, entity: str) -> tuple[list[int], list[Failure], Any]:
-    """One page of numeric ids from `cursor`, failures for ids that are not numbers, next."""
-    start = int(cursor or 0)
-    chunk = ids[start : start + IDS_PER_PAGE]
-    numeric = [int(i) for i in chunk if str(i).isdigit()]
-    bad = [
-        Failure(
-            SYSTEM,
-            entity,
-            str(i),
-            "ValidationError",
-            f"{SYSTEM}:{entity}:{i}: not a Shift4Shop {entity} id (a number)",
-        )
-        for i in chunk
-        if not str(i).isdigit()
-    ]
-    nxt = start + IDS_PER_PAGE if start + IDS_PER_PAGE < len(ids) else None
-    return numeric, bad, nxt
-
-
-def guest_key(ctx: Context | None) -> Pseudonymiser:
-    """The state store's pseudonymiser (the configured store's when there is no context)."""
-    state = ctx.state if ctx is not None and ctx.state is not None else None
-    if state is not None:
-        return cast(Pseudonymiser, state.pseudonymiser())
-    with StateStore.from_settings() as store:
-        store.upgrade()
-        return store.pseudonymiser()
+    """One page of Shift4Shop ids from `cursor` (`flows.systems.ids.split_ids`)."""
+    return ids_page(ids, cursor, entity, system=SYSTEM, title="Shift4Shop", is_id=is_id)
 
 
 class OrderSource:
