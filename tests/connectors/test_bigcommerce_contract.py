@@ -1,7 +1,7 @@
 """BigCommerce connector against the BigCommerce emulator: the shared contract plus its quirks.
 
-BigCommerce is not in `flows/registry.py:SYSTEMS` yet, so this module starts a sandbox of its
-own with only the BigCommerce emulator (the session sandbox does not know it).
+The module starts a sandbox of its own with only the BigCommerce emulator: the contract injects
+faults and counts requests, which must not disturb the session sandbox's other users.
 """
 
 from __future__ import annotations
@@ -19,30 +19,20 @@ from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, model
 from connectors.http import ApiUsage
 from connectors.records import Failure
 from connectors.settings import load_settings
-from sandbox import runner
 from sandbox.runner import Sandbox
 from sandbox.seed import SeedConfig
 from tests.connectors.contract import ConnectorContract, FakeSleep
 
 ANCHOR = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 YEAR = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 31, tzinfo=dt.UTC))
-EMULATOR = "sandbox.bigcommerce:BigCommerceEmulator"
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A sandbox of the BigCommerce emulator alone (overrides the session sandbox here)."""
-    added = "bigcommerce" not in runner.EMULATORS
-    if added:
-        runner.EMULATORS["bigcommerce"] = EMULATOR
-    try:
-        workdir: Path = tmp_path_factory.mktemp("bigcommerce")
-        sb = Sandbox(workdir, systems=("bigcommerce",), seed=SeedConfig(anchor=ANCHOR))
-        with sb:
-            yield sb
-    finally:
-        if added:
-            runner.EMULATORS.pop("bigcommerce", None)
+    workdir: Path = tmp_path_factory.mktemp("bigcommerce")
+    with Sandbox(workdir, systems=("bigcommerce",), seed=SeedConfig(anchor=ANCHOR)) as sb:
+        yield sb
 
 
 def settings(sandbox: Sandbox, **overrides: Any) -> BigCommerceSettings:

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from deployments.cli_webhooks import reconcile, wanted_scopes
-from flows import registry
 from flows.systems.bigcommerce import webhooks
 
 runner = CliRunner()
@@ -91,9 +90,7 @@ class FakeHooks:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHooks]:
-    monkeypatch.setitem(registry.SYSTEMS, "bigcommerce", "flows.systems.bigcommerce:SPEC")
-    registry.spec.cache_clear()
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHooks:
     monkeypatch.chdir(tmp_path)  # no .env
     monkeypatch.setenv("STOREBRIDGE_SECRETS_FROM_PREFECT", "false")
     monkeypatch.setenv("STOREBRIDGE_GATEWAY_PAIRS", '["bigcommerce->salesforce"]')
@@ -101,8 +98,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHooks]
     monkeypatch.setenv("STOREBRIDGE_GATEWAY_BIGCOMMERCE_CLIENT_SECRET", CLIENT_SECRET)
     client = FakeHooks()
     monkeypatch.setattr(webhooks, "hook_client", lambda: client)
-    yield client
-    registry.spec.cache_clear()
+    return client
 
 
 def cli(*args: str) -> Any:
@@ -238,17 +234,10 @@ def test_status_of_healthy_hooks_has_no_warning(fake: FakeHooks) -> None:
 @pytest.fixture
 def emulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The BigCommerce emulator alone, the connector and gateway settings pointing at it."""
-    emulators = pytest.importorskip("sandbox.bigcommerce")
-    if not hasattr(emulators, "BigCommerceEmulator"):
-        pytest.skip("sandbox.bigcommerce.BigCommerceEmulator is not written yet")
     from sandbox import runner as sandbox_runner
     from sandbox.seed import SeedConfig
     from tests.conftest import ANCHOR
 
-    emulator = "sandbox.bigcommerce:BigCommerceEmulator"
-    monkeypatch.setitem(sandbox_runner.EMULATORS, "bigcommerce", emulator)
-    monkeypatch.setitem(registry.SYSTEMS, "bigcommerce", "flows.systems.bigcommerce:SPEC")
-    registry.spec.cache_clear()
     monkeypatch.chdir(tmp_path)
     for key, value in {
         "STOREBRIDGE_SECRETS_FROM_PREFECT": "false",
@@ -268,7 +257,6 @@ def emulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield sandbox
     finally:
         sandbox.stop()
-        registry.spec.cache_clear()
 
 
 def test_register_and_status_against_the_emulator(emulated: Any) -> None:

@@ -4,9 +4,6 @@ One scenario per module, in the order a merchant starts: the catalogue and the s
 store, the store's customers and orders reach Salesforce, then the way back (customers,
 fulfilments). Each run is repeated and the repeat writes nothing; then the back office ships an
 order, which one run carries and the next leaves alone.
-
-Until `bigcommerce` is a line of `flows/registry.py:SYSTEMS`, the module registers it for its own
-runs (and the sandbox's emulator table), and undoes it afterwards.
 """
 
 from __future__ import annotations
@@ -19,13 +16,11 @@ from typing import Any
 import pytest
 
 from connectors.clock import utcnow
-from flows import registry
 from flows.catalog import catalog
 from flows.customers import customers
 from flows.fulfilment import fulfilment
 from flows.inventory import inventory
 from flows.order_to_cash import order_to_cash
-from sandbox import runner
 from sandbox.runner import Sandbox
 from sandbox.seed import NOT_COMPLETED, SeedConfig
 from tests.conftest import ANCHOR, Pair
@@ -60,14 +55,6 @@ class BcPair(Pair):
             return list(emulator.records()[kind])
 
 
-def register(mp: pytest.MonkeyPatch) -> None:
-    """`bigcommerce` in the registry and the sandbox's emulators, for this module's runs."""
-    mp.setitem(registry.SYSTEMS, BC, "flows.systems.bigcommerce:SPEC")
-    mp.setitem(runner.EMULATORS, BC, registry.spec(BC).emulator)
-    mp.setitem(runner.DEFAULT_PORTS, BC, registry.spec(BC).sandbox_port)
-    registry.spec.cache_clear()
-
-
 def store_order_id(order: dict[str, Any]) -> int:
     return int(order["Storebridge_Id__c"].rsplit(":", 1)[1])
 
@@ -79,7 +66,6 @@ def scenario(
     mp = pytest.MonkeyPatch()
     for use_case in LOOKBACK:
         mp.setenv(f"STOREBRIDGE_{use_case}_INITIAL_LOOKBACK_DAYS", "400")
-    register(mp)
     pair = BcPair(tmp_path_factory.mktemp("bigcommerce"), mp)
     out: dict[str, Any] = {"pair": pair}
     try:
@@ -89,7 +75,6 @@ def scenario(
     finally:
         pair.stop()
         mp.undo()
-        registry.spec.cache_clear()
 
 
 def _twice(out: dict[str, Any], name: str, flow: Any, pair: BcPair, **params: Any) -> None:
