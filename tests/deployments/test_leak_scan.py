@@ -148,7 +148,9 @@ def test_the_scanner_finds_what_it_looks_for(tmp_path: Path) -> None:
     assert "artifact a [d]: e-mail j***(20)" in scanner.report()
 
 
+@pytest.mark.parametrize("store", ["shift4shop", "bigcommerce"])
 def test_the_demo_leaks_nothing(
+    store: str,
     tmp_path: Path,
     prefect_server: None,
     restore_environ: None,
@@ -156,7 +158,10 @@ def test_the_demo_leaks_nothing(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     before, stored = flow_run_ids(), result_files()
-    demo = runner.invoke(app, ["demo", "--workdir", str(tmp_path / "demo")])
+    workdir = str(tmp_path / "demo")
+    demo = runner.invoke(
+        app, ["demo", "--source", store, "--target", "salesforce", "--workdir", workdir]
+    )
     assert demo.exit_code == 0, demo.output
     assert "order-to-cash" in demo.output
     outputs = [("demo", "", demo.output), *dead_letter_outputs()]
