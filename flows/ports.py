@@ -206,6 +206,22 @@ def written(
     )
 
 
+def already_there(item: Item[Any], target: Target[Any], target_id: str) -> Outcome:
+    """UNCHANGED at no write: the target already holds what would be sent. The record is bound
+    (with its hash) to `target_id`, so later runs skip it before loading."""
+    ref = item.ref
+    bind = BindRequest(
+        ref.system,
+        target.entity.value,
+        ref.id,
+        target.system,
+        target.binding_entity,
+        target_id,
+        item.payload_hash,
+    )
+    return Outcome(ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
+
+
 def page_of(
     records: Sequence[Any],
     failures: Sequence[Failure] = (),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from connectors.records import Failure
+from connectors.records import Failure, Page
 from connectors.state import Pseudonymiser, StateStore
 from flows.ports import Context
 
@@ -55,6 +55,22 @@ def split_ids(
     ]
     nxt = start + per_page if start + per_page < len(ids) else None
     return numeric, bad, nxt
+
+
+def read_by_ids(
+    ids: Sequence[str],
+    cursor: Any,
+    entity: str,
+    fetch: Callable[[list[int]], Page[Any]],
+    split: Callable[[Sequence[str], Any, str], tuple[list[int], list[Failure], Any]],
+) -> Page[Any]:
+    """One page of a read by id: `split` cuts the ids (`split_ids` of the system), `fetch` reads
+    the valid ones; ids that are no ids are failures of the page, before any call."""
+    numeric, bad, nxt = split(ids, cursor, entity)
+    page = fetch(numeric) if numeric else Page()
+    page.failures += bad
+    page.next = nxt
+    return page
 
 
 def guest_key(ctx: Context | None) -> Pseudonymiser:

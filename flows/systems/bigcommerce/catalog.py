@@ -24,8 +24,7 @@ from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce.models import Product as RawProduct
 from connectors.bigcommerce.models import Variant as RawVariant
 from connectors.http.errors import RecordError
-from connectors.state import BindRequest
-from flows.ports import Context, Item, LoadResult, Outcome, Status, failed, written
+from flows.ports import Context, Item, LoadResult, Outcome, already_there, failed, written
 from flows.systems.bigcommerce.orders import is_id
 from transforms.bigcommerce import SYSTEM
 from transforms.canonical import Entity, Product, Variant, digest
@@ -231,7 +230,7 @@ class ProductTarget:
             elif item.ref.key in sent:
                 done.append(written(item, str(pid)))
             else:
-                done.append(self._already_there(item, str(pid)))
+                done.append(already_there(item, self, str(pid)))
         return done
 
     def _add_variants(self, pid: int, raw: RawProduct, missing: list[Variant]) -> str | None:
@@ -279,20 +278,6 @@ class ProductTarget:
                     "option value in the store admin, then replay"
                 )
         return None
-
-    def _already_there(self, item: Item[Product], target_id: str) -> Outcome:
-        """UNCHANGED at no write: the store holds it as the back office has it; bound with
-        the hash so later runs skip it before loading."""
-        bind = BindRequest(
-            item.ref.system,
-            self.entity.value,
-            item.ref.id,
-            SYSTEM,
-            self.binding_entity,
-            target_id,
-            item.payload_hash,
-        )
-        return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:
         return LoadResult()

@@ -22,7 +22,6 @@ from typing import Any
 from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce import models as raw_models
 from connectors.records import Page
-from connectors.state import BindRequest
 from flows.ports import (
     Context,
     DecodeError,
@@ -30,10 +29,12 @@ from flows.ports import (
     LoadResult,
     Outcome,
     Status,
+    already_there,
     failed,
     written,
 )
 from flows.systems.bigcommerce.orders import is_id, split_ids
+from flows.systems.ids import read_by_ids
 from transforms.bigcommerce import SYSTEM, decode_customer
 from transforms.canonical import Customer, Entity, digest
 from transforms.mapping import MappingError, apply, fingerprint, load_mapping
@@ -81,11 +82,7 @@ class CustomerSource:
         return self.client.customers_page(since, until, cursor)
 
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
-        numeric, bad, nxt = split_ids(ids, cursor, "customer")
-        page = self.client.customers_by_id(numeric) if numeric else Page()
-        page.failures += bad
-        page.next = nxt
-        return page
+        return read_by_ids(ids, cursor, "customer", self.client.customers_by_id, split_ids)
 
     def decode(self, raw: raw_models.Customer) -> Customer:
         try:
@@ -155,7 +152,7 @@ class CustomerTarget:
                 done.append(written(item, target_id, payload, echo=item.record))
                 continue
             if not payload:  # nothing this direction owns (a CRM contact without a phone):
-                done.append(self._nothing_to_send(item, target_id))  # no call
+                done.append(already_there(item, self, target_id))  # no call
                 continue
             bodies.append((item, target_id, payload))
         results = (
@@ -223,19 +220,6 @@ class CustomerTarget:
         for c in self.client.customers_by_email(emails):
             hits.setdefault(str(c.email).strip().lower(), []).append(str(c.id))
         return {e: ids[0] for e, ids in hits.items() if len(ids) == 1}
-
-    def _nothing_to_send(self, item: Item[Customer], target_id: str) -> Outcome:
-        """UNCHANGED at no API cost; the hash is bound so later runs skip it before loading."""
-        bind = BindRequest(
-            item.ref.system,
-            self.entity.value,
-            item.ref.id,
-            SYSTEM,
-            self.binding_entity,
-            target_id,
-            item.payload_hash,
-        )
-        return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:
         return LoadResult()

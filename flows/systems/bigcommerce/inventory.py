@@ -26,8 +26,7 @@ from typing import Any
 from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce.models import InventoryItem, Location
 from connectors.http.errors import RecordError
-from connectors.state import BindRequest
-from flows.ports import Context, Item, LoadResult, Outcome, Status, failed, written
+from flows.ports import Context, Item, LoadResult, Outcome, Status, already_there, failed, written
 from transforms.bigcommerce import SYSTEM
 from transforms.canonical import Entity, StockPosition, digest
 from transforms.mapping import load_table
@@ -152,7 +151,7 @@ class StockTarget:
             if stock is not None and all(
                 _onhand(stock, lid) == units for lid, units in wanted.items()
             ):
-                done.append(self._already_there(item, target))
+                done.append(already_there(item, self, target))
                 continue
             ref = item_ref(target)
             lines = [
@@ -191,19 +190,6 @@ class StockTarget:
                 return {writes[0][0].ref.key: exc.message}
         half = len(writes) // 2
         return {**self._adjust(writes[:half]), **self._adjust(writes[half:])}
-
-    def _already_there(self, item: Item[StockPosition], target_id: str) -> Outcome:
-        """UNCHANGED at no write; bound with the hash so later runs skip it before loading."""
-        bind = BindRequest(
-            item.ref.system,
-            self.entity.value,
-            item.ref.id,
-            SYSTEM,
-            self.binding_entity,
-            target_id,
-            item.payload_hash,
-        )
-        return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:
         return LoadResult()

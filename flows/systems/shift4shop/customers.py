@@ -18,7 +18,6 @@ from typing import Any
 from connectors.records import Page
 from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop import models as raw_models
-from connectors.state import BindRequest
 from flows.ports import (
     Context,
     DecodeError,
@@ -26,9 +25,11 @@ from flows.ports import (
     LoadResult,
     Outcome,
     Status,
+    already_there,
     failed,
     written,
 )
+from flows.systems.ids import read_by_ids
 from flows.systems.shift4shop.orders import split_ids
 from transforms.canonical import Customer, Entity, digest
 from transforms.mapping import MappingError, apply, fingerprint, load_mapping
@@ -77,11 +78,7 @@ class CustomerSource:
         return self.client.customers_page(since, until, cursor)
 
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[Any]:
-        numeric, bad, nxt = split_ids(ids, cursor, "customer")
-        page = self.client.customers_by_id(numeric) if numeric else Page()
-        page.failures += bad
-        page.next = nxt
-        return page
+        return read_by_ids(ids, cursor, "customer", self.client.customers_by_id, split_ids)
 
     def decode(self, raw: raw_models.Customer) -> Customer:
         try:
@@ -135,7 +132,7 @@ class CustomerTarget:
                 done.append(failed(item, "MappingError", str(exc)))
                 continue
             if not payload:  # nothing this direction owns (a CRM contact without a phone):
-                done.append(self._nothing_to_send(item, target_id))  # the store refuses {}
+                done.append(already_there(item, self, target_id))  # the store refuses {}
                 continue
             bodies.append((item, target_id, payload))
         results = self.client.update_customers([{"CustomerID": int(t), **p} for _, t, p in bodies])
@@ -150,19 +147,6 @@ class CustomerTarget:
                     failed(item, "RecordError", f"Shift4Shop refused customer {target_id}: {why}")
                 )
         return LoadResult(done, counters={"store_customers_updated": len(bodies)})
-
-    def _nothing_to_send(self, item: Item[Customer], target_id: str) -> Outcome:
-        """UNCHANGED at no API cost; the hash is bound so later runs skip it before loading."""
-        bind = BindRequest(
-            item.ref.system,
-            self.entity.value,
-            item.ref.id,
-            SYSTEM,
-            self.binding_entity,
-            target_id,
-            item.payload_hash,
-        )
-        return Outcome(item.ref, Status.UNCHANGED, target_id, item.payload_hash, binds=(bind,))
 
     def finish(self) -> LoadResult:
         return LoadResult()

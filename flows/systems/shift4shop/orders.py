@@ -15,7 +15,7 @@ from connectors.records import Failure, Page
 from connectors.shift4shop import Shift4ShopClient
 from connectors.shift4shop.models import Order as RawOrder
 from flows.ports import Context, DecodeError
-from flows.systems.ids import digits_id, guest_key
+from flows.systems.ids import digits_id, guest_key, read_by_ids
 from flows.systems.ids import split_ids as ids_page
 from transforms.canonical import Entity, Order
 from transforms.shift4shop import SYSTEM, decode_order
@@ -42,11 +42,7 @@ class OrderSource:
         return self.client.orders_page(since, until, cursor)
 
     def read_ids(self, ids: Sequence[str], cursor: Any) -> Page[RawOrder]:
-        numeric, bad, nxt = split_ids(ids, cursor, "order")
-        page = self.client.orders_by_id(numeric) if numeric else Page()
-        page.failures += bad
-        page.next = nxt
-        return page
+        return read_by_ids(ids, cursor, "order", self.client.orders_by_id, split_ids)
 
     def decode(self, raw: RawOrder) -> Order:
         s = self.client.settings
