@@ -216,9 +216,13 @@ def _spec_path(system: str) -> str:
 def status(
     system: Annotated[str, typer.Argument(help="the store")] = "bigcommerce",
 ) -> None:
-    """List the store's hooks, active or inactive, and the scopes the pairs need but lack."""
+    """List the store's hooks, active or inactive, and the scopes the pairs need but lack.
+
+    Exits 1 when a hook is inactive or a needed one is missing (for a monitoring check), else 0.
+    """
     module, settings = _load(system)
     wanted = wanted_scopes(system, settings.pair_list(), module)
+    attention: list[bool] = []
 
     def work(client: Any) -> None:
         hooks = sorted(client.list_hooks(), key=lambda h: (str(_get(h, "scope")), _get(h, "id")))
@@ -241,5 +245,8 @@ def status(
             typer.echo(
                 f"note: `storebridge webhooks register {system} --url <gateway URL>` adds them"
             )
+        attention.append(bool(missing) or any(not _get(h, "is_active") for h in hooks))
 
     _with_client(module, work)
+    if any(attention):
+        raise typer.Exit(1)

@@ -204,7 +204,7 @@ def test_status_shows_inactive_hooks_and_what_is_missing(fake: FakeHooks) -> Non
         Hook(2, "store/order/updated", DESTINATION, headers={HEADER: HEADER_VALUE}),
     ]
     result = cli("status", "bigcommerce")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # needs attention: a monitoring check fails
     assert f"INACTIVE store/order/created  -> {DESTINATION}  (hook 1)" in result.output
     assert f"active   store/order/updated  -> {DESTINATION}  (hook 2)  headers: {HEADER}" in (
         result.output
@@ -267,7 +267,7 @@ def test_register_and_status_against_the_emulator(emulated: Any) -> None:
     finally:
         client.close()
     status = cli("status", "bigcommerce")
-    assert status.exit_code == 0, status.output
+    assert status.exit_code == 1, status.output
     assert f"INACTIVE store/order/created  -> {DESTINATION}  (hook {old.id})" in status.output
     assert "deactivates a hook after ~48 h" in status.output
     assert status.output.count("  missing  ") == 13
@@ -286,6 +286,7 @@ def test_register_and_status_against_the_emulator(emulated: Any) -> None:
     assert {h.scope for h in hooks} == ALL
     assert all(h.headers and h.headers.get(HEADER) == HEADER_VALUE for h in hooks)
     healthy = cli("status", "bigcommerce")
+    assert healthy.exit_code == 0, healthy.output
     assert "INACTIVE" not in healthy.output
     assert "missing" not in healthy.output
     assert HEADER_VALUE not in status.output + first.output + second.output + healthy.output
