@@ -154,6 +154,10 @@ def read(source: Source[Any], plan: Plan, cursor: Any) -> Page[Any]:
     """One page of the plan's raw records (paged to the end by the connector, or it raises)."""
     if plan.mode in ("ids", "inbox"):
         return source.read_ids(plan.ids, cursor) if plan.ids else Page()
+    if plan.window is not None and hasattr(source, "read_tracked"):
+        # change tracking (`TrackedSource`): the source reads since its stored delta link and
+        # stages the next one for this window; it moves when the window commits
+        return source.read_tracked(plan.window, cursor)  # type: ignore[no-any-return]
     assert plan.since is not None
     assert plan.until is not None
     return source.read_changed(plan.since, plan.until, cursor)

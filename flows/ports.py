@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from connectors.records import Failure, Page
-from connectors.state import Binding, BindRequest
+from connectors.state import Binding, BindRequest, Window
 from transforms.canonical import Canonical, Entity, ExternalRef
 
 E = TypeVar("E", bound=Canonical)
@@ -127,6 +127,19 @@ class Source(Protocol[E_co]):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class TrackedSource(Source[E_co], Protocol[E_co]):
+    """An optional hook of a source that reads a change feed (Dataverse change tracking):
+    incremental runs call `read_tracked` with their window instead of `read_changed`. The
+    source reads since the delta link stored for the window's stream and stages the next one
+    with `StateStore.set_delta_link(..., window=window)`; committing the window's watermark
+    (after every batch loaded) moves the link with it, in one transaction. Windows of
+    backfills and replays still go through `read_changed`."""
+
+    def read_tracked(self, window: Window, cursor: Any) -> Page[Any]:
+        """One page of raw records changed since the stored delta link (`cursor` None = first)."""
         ...
 
 

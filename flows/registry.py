@@ -26,6 +26,7 @@ SYSTEMS: dict[str, str] = {
     "shift4shop": "flows.systems.shift4shop:SPEC",
     "bigcommerce": "flows.systems.bigcommerce:SPEC",
     "salesforce": "flows.systems.salesforce:SPEC",
+    "dynamics365": "flows.systems.dynamics365:SPEC",
 }
 
 

@@ -214,3 +214,19 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeltaLinkRow(Base):
+    """Where a change-tracked table was last read (a delta link), per use case, pair and table;
+    `staged` waits for its run's watermark to commit (`watermark_stream`, `staged_until`)."""
+
+    __tablename__ = "delta_links"
+    __table_args__ = (Index("ix_delta_links_watermark_stream", "watermark_stream"),)
+
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    watermark_stream: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(Text)
+    staged: Mapped[str | None] = mapped_column(Text)
+    staged_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flow_run_id: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

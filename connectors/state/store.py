@@ -1,4 +1,5 @@
-"""`StateStore`: the durable sync state (binder, watermarks, inbox, dead letters, leases, meta).
+"""`StateStore`: the durable sync state (binder, watermarks, delta links, inbox, dead letters,
+leases, meta).
 
 One store per process is enough: it is safe to share between threads (each call runs its own
 transaction on a pooled connection) and returns plain frozen values, never ORM objects.
@@ -11,6 +12,7 @@ from types import TracebackType
 from connectors.settings import load_settings
 from connectors.state import schema
 from connectors.state.batch import BatchStore
+from connectors.state.deltalinks import DeltaLinkStore
 from connectors.state.inbox import InboxStore
 from connectors.state.leases import LeaseStore
 from connectors.state.meta import MetaStore
@@ -18,7 +20,7 @@ from connectors.state.settings import StateSettings
 from connectors.state.watermarks import WatermarkStore
 
 
-class StateStore(BatchStore, WatermarkStore, InboxStore, LeaseStore, MetaStore):
+class StateStore(BatchStore, WatermarkStore, DeltaLinkStore, InboxStore, LeaseStore, MetaStore):
     """The state database: SQLite file by default, PostgreSQL by URL.
 
     Example:

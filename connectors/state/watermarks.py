@@ -1,8 +1,10 @@
 """Incremental-sync watermarks, one per stream, in table ``watermarks``.
 
 A watermark only moves through an explicit commit after the load committed (`commit_window`,
-`commit_watermark`), never backwards, and always in UTC. Opening a `Window` changes nothing, so a
-run that fails between read and load reads the same records again next time.
+`commit_watermark`), never backwards, and always in UTC; delta links staged for the stream
+(`connectors.state.deltalinks`) move with it, in the same transaction. Opening a `Window`
+changes nothing, so a run that fails between read and load reads the same records again next
+time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.state.base import StoreBase, ensure_utc
+from connectors.state.deltalinks import promote_staged
 from connectors.state.models import WatermarkRow, utcnow
 from connectors.state.records import Window
 
@@ -61,6 +64,7 @@ class WatermarkStore(StoreBase):
 
         def work(session: Session) -> datetime:
             session.execute(stmt)
+            promote_staged(session, stream, value)  # delta links move with the watermark
             stored = session.scalar(select(WatermarkRow.value).where(WatermarkRow.stream == stream))
             assert stored is not None
             return stored

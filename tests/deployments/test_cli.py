@@ -167,7 +167,12 @@ def test_systems_prints_the_matrix_from_the_registry() -> None:
     assert result.output.strip() == matrix_markdown()
     assert "| shift4shop | store | source | target |" in result.output
     as_json = json.loads(runner.invoke(app, ["systems", "--json"]).output)
-    assert {r["system"] for r in as_json} == {"shift4shop", "bigcommerce", "salesforce"}
+    assert {r["system"] for r in as_json} == {
+        "shift4shop",
+        "bigcommerce",
+        "salesforce",
+        "dynamics365",
+    }
 
 
 def test_the_readme_table_is_the_registry_matrix() -> None:

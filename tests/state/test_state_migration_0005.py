@@ -135,7 +135,7 @@ def key_of(store: StateStore) -> bytes:
 
 def test_a_fresh_store_gets_no_key_from_the_migration(empty_store: StateStore) -> None:
     empty_store.upgrade()
-    assert empty_store.current_revision() == "0005"
+    assert empty_store.current_revision() >= "0005"  # and later revisions
     assert empty_store.get_meta(PSEUDONYM_KEY) is None  # created on first use instead
 
 
@@ -143,7 +143,7 @@ def test_upgrade_rewrites_guest_ids_and_masks_old_texts(empty_store: StateStore)
     store = empty_store
     at_0004(store)
     store.upgrade()
-    assert store.current_revision() == "0005"
+    assert store.current_revision() >= "0005"  # and later revisions
     key = key_of(store)  # created by the migration
     jane, other = (f"guest:{pseudonym(key, e)}" for e in (GUEST, OTHER))
     dump = everything(store)
@@ -230,5 +230,5 @@ def test_downgrade_is_a_no_op_and_upgrading_again_changes_nothing(
     assert empty_store.current_revision() == "0004"
     assert everything(empty_store) == after  # e-mails cannot come back from their hashes
     empty_store.upgrade()
-    assert empty_store.current_revision() == "0005"
+    assert empty_store.current_revision() >= "0005"  # and later revisions
     assert everything(empty_store) == after

@@ -24,7 +24,16 @@ from connectors.state import (
 from connectors.state.models import Base, InboxRow
 from connectors.state.schema import VERSION_TABLE, alembic_config, downgrade
 
-STATE_TABLES = {"xref", "watermarks", "inbox", "inbox_routes", "meta", "dead_letters", "leases"}
+STATE_TABLES = {
+    "xref",
+    "watermarks",
+    "inbox",
+    "inbox_routes",
+    "meta",
+    "dead_letters",
+    "leases",
+    "delta_links",
+}
 
 
 def tables(store: StateStore) -> set[str]:
@@ -35,7 +44,7 @@ def test_upgrade_creates_every_table(empty_store: StateStore) -> None:
     assert empty_store.current_revision() is None
     empty_store.upgrade()
     assert tables(empty_store) == STATE_TABLES | {VERSION_TABLE}
-    assert empty_store.current_revision() == head_revision() == "0005"
+    assert empty_store.current_revision() == head_revision() == "0006"
     indexes = {i["name"] for i in inspect(empty_store.engine).get_indexes("inbox_routes")}
     assert {"ix_inbox_routes_claim", "ix_inbox_routes_status_updated"} <= indexes
 
@@ -164,9 +173,11 @@ def test_deleting_an_event_deletes_its_routes(store: StateStore) -> None:
 def test_downgrade_step_by_step_then_upgrade(store: StateStore) -> None:
     store.add_event("shift4shop", "d-1", "order", "1", None, [("order-to-cash", "salesforce")])
     downgrade(store.engine, "0003")
-    assert tables(store) == STATE_TABLES - {"leases"} | {VERSION_TABLE}
+    assert tables(store) == STATE_TABLES - {"leases", "delta_links"} | {VERSION_TABLE}
     downgrade(store.engine, "0002")
-    assert tables(store) == STATE_TABLES - {"inbox_routes", "meta", "leases"} | {VERSION_TABLE}
+    assert tables(store) == STATE_TABLES - {"inbox_routes", "meta", "leases", "delta_links"} | {
+        VERSION_TABLE
+    }
     downgrade(store.engine, "0001")
     assert "dead_letters" not in tables(store)
     store.upgrade()

@@ -50,7 +50,8 @@ def test_matrix_markdown_is_a_table_of_the_matrix() -> None:
 
 def test_an_unknown_system_names_the_known_ones() -> None:
     with pytest.raises(
-        ValueError, match=r"unknown system 'nope'; known: bigcommerce, salesforce, shift4shop"
+        ValueError,
+        match=r"unknown system 'nope'; known: bigcommerce, dynamics365, salesforce, shift4shop",
     ):
         spec("nope")
 
@@ -89,12 +90,16 @@ def test_a_spec_must_be_the_one_it_is_registered_as(monkeypatch: pytest.MonkeyPa
 
 
 def test_pairs_of_a_use_case() -> None:
-    assert pairs(Entity.ORDER) == [("shift4shop", "salesforce"), ("bigcommerce", "salesforce")]
-    assert pairs(Entity.PRODUCT) == [("salesforce", "shift4shop"), ("salesforce", "bigcommerce")]
-    assert sorted(pairs(Entity.CUSTOMER)) == [  # both ways, but never store to store
-        ("bigcommerce", "salesforce"),
-        ("salesforce", "bigcommerce"),
-        ("salesforce", "shift4shop"),
+    assert pairs(Entity.ORDER) == [
         ("shift4shop", "salesforce"),
+        ("shift4shop", "dynamics365"),
+        ("bigcommerce", "salesforce"),
+        ("bigcommerce", "dynamics365"),
     ]
+    assert ("salesforce", "bigcommerce") in pairs(Entity.PRODUCT)
+    assert ("dynamics365", "shift4shop") in pairs(Entity.PRODUCT)
+    customers = pairs(Entity.CUSTOMER)
+    assert len(customers) == 8  # both ways, every store with every back office
+    assert ("shift4shop", "bigcommerce") not in customers  # never store to store
+    assert ("salesforce", "dynamics365") not in customers  # nor back office to back office
     assert pairs(Entity.RETURN) == []
