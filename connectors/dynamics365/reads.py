@@ -169,4 +169,13 @@ class ReadsMixin:
         rows = [
             row for page in paginate(self.http, paginator, url, headers=headers) for row in page
         ]
-        return rows, paginator.delta_link
+        return rows, self._relative(paginator.delta_link)
+
+    def _relative(self, link: str | None) -> str | None:
+        """A delta link relative to the Web API root (`products?$select=...&$deltatoken=...`),
+        as it is stored: it stays valid when the environment's URL changes (a renamed org, the
+        sandbox on another port), and is resolved against the configured root when used."""
+        root = self.settings.base_url.rstrip("/") + "/"
+        if link and link.startswith(root):
+            return link[len(root) :]
+        return link
