@@ -18,7 +18,7 @@ products[0].quantity`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,7 @@ from transforms.bigcommerce_parts import (
     shipment_data,
 )
 from transforms.canonical import Customer, ExternalRef, Order
+from transforms.guests import GuestKey, shopper_ref
 from transforms.mapping import load_table
 
 __all__ = [
@@ -66,7 +67,6 @@ __all__ = [
 ]
 
 # normalised e-mail -> its keyed hash (e.g. `h-<32 hex>`): a pure function, given by the caller
-GuestKey = Callable[[str], str]
 # str(status_id) -> {"status": canonical status, "label": default label}
 StatusTable = Mapping[str, Mapping[str, Any]]
 STATUS_TABLE = "bigcommerce/order_status"
@@ -79,21 +79,13 @@ def customer_ref(
     *,
     guest_key: GuestKey | None = None,
 ) -> ExternalRef:
-    """Registered shoppers by id; guests by the keyed hash of their e-mail (stripped and
-    lowercased: ``guest:<guest_key(email)>``), or by order when they left none.
+    """A BigCommerce shopper's ref: registered by id, guests by the keyed hash of their e-mail
+    (`transforms.guests.shopper_ref`).
 
     Raises:
         ValueError: a guest with an e-mail and no `guest_key` (an address never becomes a key).
     """
-    if customer_id:
-        key = str(customer_id)
-    elif email and email.strip():
-        if guest_key is None:
-            raise ValueError("customer.ref: a guest is keyed by a hash of its e-mail: no key given")
-        key = f"guest:{guest_key(email.strip().lower())}"
-    else:
-        key = f"guest:order-{order_id}"
-    return ExternalRef(system=SYSTEM, entity="customer", id=key)
+    return shopper_ref(SYSTEM, customer_id, email, order_id, guest_key=guest_key)
 
 
 def _status(order: raw.Order, statuses: StatusTable | None) -> tuple[str, str | None]:

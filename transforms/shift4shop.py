@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,11 +24,11 @@ from pydantic import ValidationError
 
 from connectors.shift4shop import models as raw
 from transforms.canonical import Customer, ExternalRef, Order, describe_validation_error
+from transforms.guests import GuestKey, shopper_ref
 from transforms.mapping import load_table
 
 SYSTEM = "shift4shop"
 # normalised e-mail -> its keyed hash (e.g. `h-<32 hex>`): a pure function, given by the caller
-GuestKey = Callable[[str], str]
 TAGS = re.compile(r"<[^>]+>")
 # canonical field path (with {i} for list indexes) -> the Shift4Shop field it is decoded from
 SOURCE_FIELDS: dict[str, str] = {
@@ -111,21 +111,13 @@ def customer_ref(
     *,
     guest_key: GuestKey | None = None,
 ) -> ExternalRef:
-    """Registered shoppers by id; guests by the keyed hash of their e-mail (stripped and
-    lowercased: ``guest:<guest_key(email)>``), or by order when they left none.
+    """A Shift4Shop shopper's ref: registered by id, guests by the keyed hash of their e-mail
+    (`transforms.guests.shopper_ref`).
 
     Raises:
         ValueError: a guest with an e-mail and no `guest_key` (an address never becomes a key).
     """
-    if customer_id:
-        key = str(customer_id)
-    elif email and email.strip():
-        if guest_key is None:
-            raise ValueError("customer.ref: a guest is keyed by a hash of its e-mail: no key given")
-        key = f"guest:{guest_key(email.strip().lower())}"
-    else:
-        key = f"guest:order-{order_id}"
-    return ExternalRef(system=SYSTEM, entity="customer", id=key)
+    return shopper_ref(SYSTEM, customer_id, email, order_id, guest_key=guest_key)
 
 
 def _billing(o: raw.Order) -> dict[str, Any]:
