@@ -1,0 +1,297 @@
+"""Named queries of the Sage 300 company database (a mixin of `Sage300Database`).
+
+Each query reads the declared columns of its tables (`tables.py`), normalised, by key with
+chunked ``IN (?, ...)`` lists (one query per 500 keys and table), so a batch of N records costs
+a fixed number of queries, not N. Keys come back as the normaliser makes them: CHAR keys as
+``str`` without padding, uniquifiers (``ORDUNIQ``, ``SHIUNIQ``: DECIMAL(19,0)) as `Decimal`,
+which compares and hashes equal to the `int` of the same value.
+
+Orders: `orders_by_reference` (the look-up before an order is created: ``OEORDH.REFERENCE``),
+`orders` (headers, OEORDH1, lines and shipments of orders by ``ORDUNIQ``), `shipments_of_orders`.
+Items: `items` (ICITEM by ``ITEMNO``), `item_locations` (ICILOC), `item_prices` (ICPRIC with
+the base price from ICPRICP),
+`locations` (ICLOC). Customers: `customers` (ARCUS by ``IDCUST``), `customers_by_email`
+(``EMAIL2``, case-insensitive). Changes: `changed_order_keys`, `changed_item_keys`,
+`changed_stock_keys`, `changed_customer_keys` (one UNION query each over the tables in
+`CHANGE_TABLES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
+
+from connectors.sage300.sql import in_chunks, placeholders
+
+Row = dict[str, Any]
+BASE_PRICE_QUANTITY = 1  # ICPRICP.DPRICETYPE: 1 Base Price Quantity, 2 Sale Price Quantity, ...
+
+# The tables whose stamps make a record change, and the column naming the record in each.
+CHANGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "order": (
+        ("OEORDH", "ORDUNIQ"),
+        ("OEORDH1", "ORDUNIQ"),
+        ("OEORDD", "ORDUNIQ"),
+        ("OESHIH", "ORDUNIQ"),
+    ),
+    "item": (("ICITEM", "ITEMNO"), ("ICPRIC", "ITEMNO"), ("ICPRICP", "ITEMNO")),
+    "stock": (("ICILOC", "ITEMNO"),),
+    "customer": (("ARCUS", "IDCUST"),),
+}
+
+
+class Shipment(NamedTuple):
+    """One O/E shipment: its OESHIH row and its OESHID lines (by LINENUM)."""
+
+    header: Row
+    lines: list[Row]
+
+
+@dataclass(frozen=True)
+class SageOrder:
+    """One O/E order as the database holds it.
+
+    Attributes:
+        header: the OEORDH row.
+        extra: the OEORDH1 row (``None`` if the second header is missing).
+        lines: OEORDD rows by LINENUM.
+        shipments: its shipments by SHIUNIQ (empty unless asked for).
+    """
+
+    header: Row
+    extra: Row | None
+    lines: list[Row] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+
+    @property
+    def orduniq(self) -> Decimal:
+        """The order uniquifier (the Web API's OrderUniquifier)."""
+        value: Decimal = self.header["ORDUNIQ"]
+        return value
+
+
+class _Db(Protocol):
+    def rows_by_keys(
+        self,
+        table: str,
+        key_column: str,
+        keys: Iterable[Any],
+        columns: Sequence[str] | None = None,
+        *,
+        where: str = "",
+        params: Sequence[Any] = (),
+        order: Sequence[str] | None = None,
+        what: str = "",
+    ) -> list[Row]: ...
+
+    def scan(
+        self,
+        table: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str = "",
+        params: Sequence[Any] = (),
+        key: Sequence[str] | None = None,
+        page_size: int | None = None,
+        what: str = "",
+    ) -> Iterator[Row]: ...
+
+    def changed_union(
+        self,
+        parts: Sequence[tuple[str, str]],
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        *,
+        what: str = "",
+    ) -> list[Any]: ...
+
+
+def _group(rows: Iterable[Row], column: str) -> dict[Any, list[Row]]:
+    out: dict[Any, list[Row]] = {}
+    for row in rows:
+        out.setdefault(row[column], []).append(row)
+    return out
+
+
+class NamedQueries:
+    """The queries storebridge runs (see the module docstring); `Sage300Database` has them."""
+
+    # -- orders ---------------------------------------------------------------------------------
+
+    def orders_by_reference(self: _Db, references: Iterable[str]) -> dict[str, Row]:
+        """OEORDH rows by their ``REFERENCE`` (the store key written as OrderReference): the
+        earliest order (lowest ORDUNIQ) of each reference found; absent references are missing
+        from the result. One query per 500 references."""
+        rows = self.rows_by_keys(
+            "OEORDH",
+            "REFERENCE",
+            references,
+            order=("REFERENCE", "ORDUNIQ"),
+            what="orders by REFERENCE",
+        )
+        out: dict[str, Row] = {}
+        for row in rows:
+            out.setdefault(row["REFERENCE"], row)
+        return out
+
+    def order_headers(self: _Db, orduniqs: Iterable[Any]) -> dict[Decimal, Row]:
+        """OEORDH rows by ORDUNIQ."""
+        rows = self.rows_by_keys("OEORDH", "ORDUNIQ", orduniqs, what="order headers")
+        return {row["ORDUNIQ"]: row for row in rows}
+
+    def order_extras(self: _Db, orduniqs: Iterable[Any]) -> dict[Decimal, Row]:
+        """OEORDH1 rows (e-mails, tracking, last shipment number) by ORDUNIQ."""
+        rows = self.rows_by_keys("OEORDH1", "ORDUNIQ", orduniqs, what="order headers (OEORDH1)")
+        return {row["ORDUNIQ"]: row for row in rows}
+
+    def order_lines(self: _Db, orduniqs: Iterable[Any]) -> dict[Decimal, list[Row]]:
+        """OEORDD rows of each order by ORDUNIQ, in LINENUM order."""
+        rows = self.rows_by_keys("OEORDD", "ORDUNIQ", orduniqs, what="order lines")
+        return _group(rows, "ORDUNIQ")
+
+    def shipments_of_orders(self: _Db, orduniqs: Iterable[Any]) -> dict[Decimal, list[Shipment]]:
+        """The shipments (OESHIH + OESHID lines) of each order by ORDUNIQ, by SHIUNIQ."""
+        headers = self.rows_by_keys(
+            "OESHIH", "ORDUNIQ", orduniqs, order=("ORDUNIQ", "SHIUNIQ"), what="shipments"
+        )
+        lines = _group(
+            self.rows_by_keys(
+                "OESHID", "SHIUNIQ", [h["SHIUNIQ"] for h in headers], what="shipment lines"
+            ),
+            "SHIUNIQ",
+        )
+        out: dict[Decimal, list[Shipment]] = {}
+        for header in headers:
+            shipment = Shipment(header, lines.get(header["SHIUNIQ"], []))
+            out.setdefault(header["ORDUNIQ"], []).append(shipment)
+        return out
+
+    def orders(self: _Db, orduniqs: Iterable[Any], *, shipments: bool = True) -> list[SageOrder]:
+        """Orders by ORDUNIQ, in ORDUNIQ order (unknown keys are left out): header, OEORDH1,
+        lines and (unless `shipments` is false) shipments. Three queries per 500 orders (five
+        with shipments)."""
+        wanted = list(dict.fromkeys(orduniqs))
+        headers = NamedQueries.order_headers(self, wanted)
+        found = list(headers)
+        extras = NamedQueries.order_extras(self, found)
+        lines = NamedQueries.order_lines(self, found)
+        shipped = NamedQueries.shipments_of_orders(self, found) if shipments else {}
+        return [
+            SageOrder(headers[k], extras.get(k), lines.get(k, []), shipped.get(k, []))
+            for k in sorted(found)
+        ]
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def items(self: _Db, itemnos: Iterable[str]) -> dict[str, Row]:
+        """ICITEM rows by (unformatted) ITEMNO."""
+        rows = self.rows_by_keys("ICITEM", "ITEMNO", itemnos, what="items")
+        return {row["ITEMNO"]: row for row in rows}
+
+    def item_locations(
+        self: _Db, itemnos: Iterable[str], locations: Sequence[str] | None = None
+    ) -> dict[str, list[Row]]:
+        """ICILOC rows (quantities per location) of each item, by LOCATION; only `locations`
+        when given."""
+        rows = self.rows_by_keys("ICILOC", "ITEMNO", itemnos, what="item locations")
+        if locations is not None:
+            keep = set(locations)
+            rows = [r for r in rows if r["LOCATION"] in keep]
+        return _group(rows, "ITEMNO")
+
+    def item_prices(
+        self: _Db,
+        itemnos: Iterable[str],
+        price_lists: Sequence[str] | None = None,
+        currency: str | None = None,
+    ) -> dict[str, list[Row]]:
+        """ICPRIC rows of each item (by currency and price list), each with ``BASEPRICE``: the
+        base price of its default base unit (ICPRICP ``UNITPRICE`` of ``DPRICETYPE`` 1, Base
+        Price Quantity, for ``QTYUNIT`` = ``DEFBUNIT``, else its first base price; ``None``
+        without one). Only `price_lists` and `currency` when given. Two queries per 500 items.
+        """
+        rows = self.rows_by_keys(
+            "ICPRIC",
+            "ITEMNO",
+            itemnos,
+            order=("ITEMNO", "CURRENCY", "PRICELIST"),
+            what="item prices",
+        )
+        if price_lists is not None:
+            keep = set(price_lists)
+            rows = [r for r in rows if r["PRICELIST"] in keep]
+        if currency is not None:
+            rows = [r for r in rows if r["CURRENCY"] == currency]
+        details: dict[tuple[str, str, str], list[Row]] = {}
+        if rows:
+            for d in self.rows_by_keys(
+                "ICPRICP",
+                "ITEMNO",
+                [r["ITEMNO"] for r in rows],
+                where='"DPRICETYPE" = ?',
+                params=[BASE_PRICE_QUANTITY],
+                what="item base prices",
+            ):
+                details.setdefault((d["CURRENCY"], d["ITEMNO"], d["PRICELIST"]), []).append(d)
+        out: list[Row] = []
+        for r in rows:
+            found = details.get((r["CURRENCY"], r["ITEMNO"], r["PRICELIST"]), [])
+            unit = [d for d in found if d["QTYUNIT"] == r.get("DEFBUNIT")] or found
+            out.append({**r, "BASEPRICE": unit[0]["UNITPRICE"] if unit else None})
+        return _group(out, "ITEMNO")
+
+    def locations(self: _Db) -> list[Row]:
+        """Every ICLOC row (the company's inventory locations)."""
+        return list(self.scan("ICLOC", what="locations"))
+
+    # -- customers ------------------------------------------------------------------------------
+
+    def customers(self: _Db, numbers: Iterable[str]) -> dict[str, Row]:
+        """ARCUS rows by IDCUST."""
+        rows = self.rows_by_keys("ARCUS", "IDCUST", numbers, what="customers")
+        return {row["IDCUST"]: row for row in rows}
+
+    def customers_by_email(self: _Db, emails: Iterable[str]) -> dict[str, list[Row]]:
+        """ARCUS rows whose EMAIL2 (the customer's e-mail; EMAIL1 is the contact's) is one of
+        `emails`, compared trimmed and case-insensitively; keyed by the lower-case e-mail, each
+        list by IDCUST. EMAIL2 has no index in Sage, so this reads ARCUS through
+        ``LOWER(RTRIM(EMAIL2)) IN (...)``."""
+        wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+        out: dict[str, list[Row]] = {}
+        for chunk in in_chunks(wanted):
+            where = f'LOWER(LTRIM(RTRIM("EMAIL2"))) IN ({placeholders(len(chunk))})'
+            for row in self.scan(
+                "ARCUS", where=where, params=list(chunk), what="customers by EMAIL2"
+            ):
+                out.setdefault(row["EMAIL2"].strip().lower(), []).append(row)
+        return out
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def changed_order_keys(
+        self: _Db, since: dt.datetime | None, until: dt.datetime | None
+    ) -> list[Decimal]:
+        """ORDUNIQ of the orders whose header, OEORDH1, a line or a shipment changed in
+        ``[since, until]``, ascending (one UNION query)."""
+        return self.changed_union(CHANGE_TABLES["order"], since, until, what="changed orders")
+
+    def changed_item_keys(
+        self: _Db, since: dt.datetime | None, until: dt.datetime | None
+    ) -> list[str]:
+        """ITEMNO of the items whose ICITEM or ICPRIC rows changed in ``[since, until]``."""
+        return self.changed_union(CHANGE_TABLES["item"], since, until, what="changed items")
+
+    def changed_stock_keys(
+        self: _Db, since: dt.datetime | None, until: dt.datetime | None
+    ) -> list[str]:
+        """ITEMNO of the items whose ICILOC rows (quantities) changed in ``[since, until]``."""
+        return self.changed_union(CHANGE_TABLES["stock"], since, until, what="changed stock")
+
+    def changed_customer_keys(
+        self: _Db, since: dt.datetime | None, until: dt.datetime | None
+    ) -> list[str]:
+        """IDCUST of the customers whose ARCUS row changed in ``[since, until]``."""
+        return self.changed_union(CHANGE_TABLES["customer"], since, until, what="changed customers")
