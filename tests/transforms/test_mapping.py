@@ -138,6 +138,7 @@ TABLES = {  # plain tables, not mappings
     "salesforce/inventory_from",
     "bigcommerce/order_status",
     "bigcommerce/inventory",
+    "sage300/gl_accounts",
 }
 SHIPPED = sorted(str(p.relative_to(MAPPINGS).with_suffix("")) for p in MAPPINGS.glob("*/*.yaml"))
 
