@@ -4,7 +4,8 @@ Writing (`transforms/sage300_encode.py`, re-exported here): canonical Customer -
 Order -> OEOrders, Payment -> an A/R receipt batch with a prepayment entry, over the mappings
 `customer`, `order`, `order_line`, `receipt`, `receipt_entry` of `transforms/mappings/sage300/`.
 Reading (`transforms/sage300_decode.py`): ARCUS -> Customer, OEORDH/OEORDH1 + OESHIH/OESHID ->
-Fulfillment, ICITEM + ICPRIC -> Product, ICILOC -> StockPosition, over the `*_from` mappings.
+Fulfillment, ICITEM + ICPRIC (+ the variant items, linked by ICITEMO optional fields) ->
+Product, ICILOC -> StockPosition, over the `*_from` mappings.
 Shared rules (rows as the database gives them, errors, store keys, lengths) are in
 `transforms/sage300_common.py`.
 
@@ -38,7 +39,9 @@ from transforms.sage300_decode import (
     decode_fulfilment,
     decode_product,
     decode_stock,
+    optional_fields,
     order_status,
+    parent_of,
 )
 from transforms.sage300_encode import (
     MAPPINGS,
@@ -76,9 +79,11 @@ __all__ = [
     "item_number",
     "mapping",
     "mappings_fingerprint",
+    "optional_fields",
     "order_discount",
     "order_payload",
     "order_status",
+    "parent_of",
     "parse_store_key",
     "receipt_payload",
     "receipt_payloads",

@@ -250,46 +250,138 @@ def decode_fulfilment(
 
 
 # --- catalog -----------------------------------------------------------------------------------
-def decode_product(
-    icitem_row: Raw,
-    icpric_rows: Sequence[Raw] = (),
-    *,
-    price_list: str | None = None,
-    currency: str | None = None,
-    timezone: str = "UTC",
-) -> Product:
-    """An ICITEM row with its ICPRIC rows as a canonical Product (product_from.yaml).
-    `price_list` / `currency` override `tables.settings` (the store's price list and currency).
-    """
-    item = row(icitem_row, f"{SYSTEM}:product:?")
-    itemno = text(item.get("ITEMNO"))
-    record = f"{SYSTEM}:product:{itemno}"
-    m = mapping(PRODUCT_FROM)
-    settings = m.tables["settings"]
-    want = currency or settings.get("currency")
+VariantRows = tuple[Raw, Sequence[Raw], Sequence[Raw]]  # ICITEM row, its ICPRIC, its ICITEMO
+
+
+def _prices(
+    price_rows: Sequence[Mapping[str, Any]], record: str, want: str | None, who: str = ""
+) -> dict[str, dict[str, Any]]:
+    """Price list code -> {amount, currency} of ICPRIC rows (only `want`'s currency if set)."""
     prices: dict[str, dict[str, Any]] = {}
-    price_rows = [row(r, record) for r in icpric_rows]
     for p in price_rows:
         code, cur = text(p.get("PRICELIST")), text(p.get("CURRENCY")) or want
         try:
             amount = number(p.get("BASEPRICE"))
         except ValueError:
-            raise DecodeError(f"{record}: prices (ICPRIC.BASEPRICE): is not a number") from None
+            raise DecodeError(
+                f"{record}: {who}prices (ICPRIC.BASEPRICE): is not a number"
+            ) from None
         if not code or amount is None or (want and cur != want):
             continue
         if not cur:
-            raise DecodeError(f"{record}: prices (ICPRIC.CURRENCY): the currency is unknown")
+            raise DecodeError(f"{record}: {who}prices (ICPRIC.CURRENCY): the currency is unknown")
         prices[code] = {"amount": amount, "currency": cur}
-    chosen = price_list or settings.get("price_list") or text(item.get("DEFPRICLST"))
+    return prices
+
+
+def _active(item: Mapping[str, Any], rules: Mapping[str, Any]) -> bool:
     active = True
-    for column, value in m.tables["active"].items():
+    for column, value in rules.items():
         found = flag(item.get(str(column)))
         active = active and (found is None or found == bool(value))
-    ctx = {"active": active, "updated_at": latest([item, *price_rows], timezone)}
+    return active
+
+
+def optional_fields(rows: Sequence[Raw], record: str = f"{SYSTEM}:?") -> dict[str, str]:
+    """ICITEMO rows as optional field name (upper case) -> value (trimmed; blanks left out)."""
+    out: dict[str, str] = {}
+    for raw in rows:
+        data = row(raw, record)
+        name, value = text(data.get("OPTFIELD")), text(data.get("VALUE"))
+        if name and value and value.strip():
+            out[name.strip().upper()] = value.strip()
+    return out
+
+
+def parent_of(fields: Mapping[str, str]) -> str | None:
+    """The product item number a variant item's optional fields name (`tables.variants.parent`
+    of product_from.yaml, upper-cased as Sage keeps item numbers); None for a product."""
+    name = str(mapping(PRODUCT_FROM).tables["variants"]["parent"]).upper()
+    found = fields.get(name)
+    return found.upper() if found else None
+
+
+def decode_product(
+    icitem_row: Raw,
+    icpric_rows: Sequence[Raw] = (),
+    *,
+    variants: Sequence[VariantRows] = (),
+    icitemo_rows: Sequence[Raw] = (),
+    price_list: str | None = None,
+    currency: str | None = None,
+    timezone: str = "UTC",
+) -> Product:
+    """A product item (its ICITEM row, its ICPRIC rows) with its variant items (each its ICITEM
+    row, ICPRIC rows and ICITEMO optional fields) as a canonical Product (product_from.yaml,
+    `tables.variants` says which optional fields link and choose them). `icitemo_rows` are the
+    product item's own optional fields, if read: one naming a parent makes it a variant, which
+    is no product (DecodeError). `price_list` / `currency` override `tables.settings` (the
+    store's price list and currency).
+    """
+    item = row(icitem_row, f"{SYSTEM}:product:?")
+    itemno = text(item.get("ITEMNO"))
+    record = f"{SYSTEM}:product:{itemno}"
+    m = mapping(PRODUCT_FROM)
+    settings, rules, linked = m.tables["settings"], m.tables["active"], m.tables["variants"]
+    want = currency or settings.get("currency")
+    price_rows = [row(r, record) for r in icpric_rows]
+    prices = _prices(price_rows, record, want)
+    parent_field = str(linked["parent"]).upper()
+    own = [row(r, record) for r in icitemo_rows]
+    named = parent_of(optional_fields(own, record))
+    if named and named != (itemno or "").upper():
+        raise DecodeError(
+            f"{record}: sku (ICITEMO.{parent_field}): the item is a variant of {named}, "
+            "not a product: it is read with its product"
+        )
+    chosen = price_list or settings.get("price_list") or text(item.get("DEFPRICLST"))
+    price = prices.get(chosen) if chosen else None
+    stamps: list[Mapping[str, Any]] = [item, *price_rows, *own]
+    built: list[dict[str, Any]] = []
+    for v_item, v_prices, v_fields in variants:
+        v_row = row(v_item, record)
+        v_no = text(v_row.get("ITEMNO")) or "?"
+        who = f"variant {v_no}: "
+        v_price_rows = [row(r, record) for r in v_prices]
+        v_field_rows = [row(r, record) for r in v_fields]
+        found = optional_fields(v_field_rows, record)
+        if parent_of(found) not in (None, (itemno or "").upper()):
+            raise DecodeError(
+                f"{record}: {who}ICITEMO.{parent_field}: names another product, {parent_of(found)}"
+            )
+        v_data = _decode(PRODUCT_FROM, v_row, record, {"active": _active(v_row, rules)})
+        v_list = price_list or settings.get("price_list") or text(v_row.get("DEFPRICLST")) or chosen
+        v_price = _prices(v_price_rows, record, want, who).get(v_list) if v_list else None
+        options = [
+            {"name": str(label), "value": found[str(name).upper()]}
+            for name, label in (linked.get("options") or {}).items()
+            if str(name).upper() in found
+        ]
+        built.append(
+            {
+                "ref": ref(Entity.VARIANT, v_no),
+                "sku": v_data.get("sku"),
+                "options": options,
+                "price": v_price if v_price != price else None,
+                "weight": v_data.get("weight"),
+                "active": v_data.get("active", True),
+            }
+        )
+        stamps += [v_row, *v_price_rows, *v_field_rows]
+    labels = [str(label) for label in (linked.get("options") or {}).values()]
+    used = {o["name"] for v in built for o in v["options"]}
+    active = _active(item, rules)
+    ctx = {"active": active, "updated_at": latest(stamps, timezone)}
     data = _decode(PRODUCT_FROM, item, record, ctx)
-    payload = {"ref": ref(Entity.PRODUCT, itemno or ""), **data, "prices": prices}
-    if chosen and chosen in prices:
-        payload["price"] = prices[chosen]
+    payload = {
+        "ref": ref(Entity.PRODUCT, itemno or ""),
+        **data,
+        "prices": prices,
+        "options": [name for name in labels if name in used],
+        "variants": built,
+    }
+    if price is not None:
+        payload["price"] = price
     return validate(Product, payload, record, sources_of(m))
 
 

@@ -9,7 +9,8 @@ which compares and hashes equal to the `int` of the same value.
 Orders: `orders_by_reference` (the look-up before an order is created: ``OEORDH.REFERENCE``),
 `orders` (headers, OEORDH1, lines and shipments of orders by ``ORDUNIQ``), `shipments_of_orders`.
 Items: `items` (ICITEM by ``ITEMNO``), `item_locations` (ICILOC), `item_prices` (ICPRIC with
-the base price from ICPRICP),
+the base price from ICPRICP), `item_optional_fields` (ICITEMO), `variants_of` (the optional
+fields of the variant items of products: items whose parent optional field names them),
 `locations` (ICLOC). Customers: `customers` (ARCUS by ``IDCUST``), `customers_by_email`
 (``EMAIL2``, case-insensitive). Changes: `changed_order_keys`, `changed_item_keys`,
 `changed_stock_keys`, `changed_customer_keys` (one UNION query each over the tables in
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from connectors.sage300.sql import in_chunks, placeholders
+from connectors.sage300 import resources, tables
+from connectors.sage300.sql import ident, in_chunks, placeholders, select_sql
 
 Row = dict[str, Any]
 BASE_PRICE_QUANTITY = 1  # ICPRICP.DPRICETYPE: 1 Base Price Quantity, 2 Sale Price Quantity, ...
@@ -37,7 +39,12 @@ CHANGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("OEORDD", "ORDUNIQ"),
         ("OESHIH", "ORDUNIQ"),
     ),
-    "item": (("ICITEM", "ITEMNO"), ("ICPRIC", "ITEMNO"), ("ICPRICP", "ITEMNO")),
+    "item": (
+        ("ICITEM", "ITEMNO"),
+        ("ICPRIC", "ITEMNO"),
+        ("ICPRICP", "ITEMNO"),
+        ("ICITEMO", "ITEMNO"),
+    ),
     "stock": (("ICILOC", "ITEMNO"),),
     "customer": (("ARCUS", "IDCUST"),),
 }
@@ -107,6 +114,36 @@ class _Db(Protocol):
         *,
         what: str = "",
     ) -> list[Any]: ...
+
+    def select(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        tables: str | Sequence[str] | None = None,
+        what: str = "",
+    ) -> Iterator[Row]: ...
+
+
+def _padded(table: str, column: str, values: Iterable[str]) -> list[str]:
+    """`values` as parameters compared with a CHAR column: padded to its length (a value longer
+    than the column cannot match and is left out)."""
+    length = tables.table(table).column(column).length
+    return [v.ljust(length) for v in dict.fromkeys(values) if len(v) <= length]
+
+
+def _variants_sql(fields: int, values: int, items: int) -> str:
+    """`NamedQueries.variants_of`'s statement for `fields` field names, `values` item numbers
+    compared with VALUE and `items` with ITEMNO (identifiers declared, values ``?``)."""
+    t = tables.table("ICITEMO")
+    table, item, value, field = ident(t.name), ident("ITEMNO"), ident("VALUE"), ident("OPTFIELD")
+    parents = f"SELECT {value} FROM {table} WHERE {field} = ? AND {item} IN ({placeholders(items)})"  # noqa: S608 - declared identifiers, values are ? parameters
+    family = (
+        f"SELECT {item} FROM {table} WHERE {field} = ? "  # noqa: S608 - as above
+        f"AND ({value} IN ({placeholders(values)}) OR {value} IN ({parents}))"
+    )
+    where = f"{field} IN ({placeholders(fields)}) AND {item} IN ({family})"
+    return select_sql(t, t.reads, where, ("ITEMNO", "OPTFIELD"))
 
 
 def _group(rows: Iterable[Row], column: str) -> dict[Any, list[Row]]:
@@ -243,6 +280,61 @@ class NamedQueries:
             out.append({**r, "BASEPRICE": unit[0]["UNITPRICE"] if unit else None})
         return _group(out, "ITEMNO")
 
+    def item_optional_fields(
+        self: _Db, itemnos: Iterable[str], fields: Sequence[str] | None = None
+    ) -> dict[str, list[Row]]:
+        """ICITEMO rows (item optional fields) of each item, by OPTFIELD; only `fields` (names
+        as Sage keeps them, upper case) when given. One query per 500 items."""
+        where, params = "", []
+        if fields is not None:
+            names = _padded("ICITEMO", "OPTFIELD", fields)
+            if not names:
+                return {}
+            where, params = f'"OPTFIELD" IN ({placeholders(len(names))})', names
+        rows = self.rows_by_keys(
+            "ICITEMO", "ITEMNO", itemnos, where=where, params=params, what="item optional fields"
+        )
+        return _group(rows, "ITEMNO")
+
+    def variants_of(
+        self: _Db, itemnos: Iterable[str], parent_field: str, fields: Sequence[str] = ()
+    ) -> dict[str, list[Row]]:
+        """The variant items of the products `itemnos` touch, with their optional fields: an
+        item is a variant of the product whose item number its `parent_field` optional field
+        holds (ICITEMO.VALUE). For each item of `itemnos` that is a product, its variants; for
+        each that is a variant, every variant of its product (itself included). Keyed by the
+        variant's ITEMNO, each list by OPTFIELD: its `parent_field` row (the product it names)
+        and its rows of `fields` (e.g. the options). ONE query per 250 items (the item numbers
+        are compared twice, as values and as item numbers):
+
+            SELECT ... FROM ICITEMO WHERE OPTFIELD IN (parent, fields...) AND ITEMNO IN (
+              SELECT ITEMNO FROM ICITEMO WHERE OPTFIELD = parent AND (VALUE IN (items)
+                OR VALUE IN (SELECT VALUE FROM ICITEMO WHERE OPTFIELD = parent
+                             AND ITEMNO IN (items))))
+
+        The value is compared as stored (the product's unformatted item number; SQL Server's
+        usual case-insensitive collation also matches it typed in lower case). No index serves
+        VALUE: the database reads ICITEMO's rows of the parent field."""
+        wanted = list(dict.fromkeys(itemnos))
+        names = _padded("ICITEMO", "OPTFIELD", dict.fromkeys([parent_field, *fields]))
+        parent = _padded("ICITEMO", "OPTFIELD", [parent_field])
+        out: dict[str, list[Row]] = {}
+        if not parent:
+            return out
+        seen: set[tuple[str, str]] = set()
+        for chunk in in_chunks(wanted, resources.IN_CHUNK // 2):
+            as_items = _padded("ICITEMO", "ITEMNO", chunk)
+            as_values = _padded("ICITEMO", "VALUE", chunk)
+            if not as_items:
+                continue
+            sql = _variants_sql(len(names), len(as_values), len(as_items))
+            params = [*names, *parent, *as_values, *parent, *as_items]
+            for row in self.select(sql, params, tables="ICITEMO", what="variants of items"):
+                if (row["ITEMNO"], row["OPTFIELD"]) not in seen:
+                    seen.add((row["ITEMNO"], row["OPTFIELD"]))
+                    out.setdefault(row["ITEMNO"], []).append(row)
+        return out
+
     def locations(self: _Db) -> list[Row]:
         """Every ICLOC row (the company's inventory locations)."""
         return list(self.scan("ICLOC", what="locations"))
@@ -281,7 +373,8 @@ class NamedQueries:
     def changed_item_keys(
         self: _Db, since: dt.datetime | None, until: dt.datetime | None
     ) -> list[str]:
-        """ITEMNO of the items whose ICITEM or ICPRIC rows changed in ``[since, until]``."""
+        """ITEMNO of the items whose ICITEM, ICPRIC, ICPRICP or ICITEMO (optional fields) rows
+        changed in ``[since, until]``."""
         return self.changed_union(CHANGE_TABLES["item"], since, until, what="changed items")
 
     def changed_stock_keys(

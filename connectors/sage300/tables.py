@@ -3,8 +3,10 @@
 Copied (the connector never reads `shared` at run time) from
 `shared/api-specs/sage300/db/tables-subset.json` (ARCUS, ICITEM, ICILOC, OEORDH, OEORDH1,
 OEORDD, OESHIH, OESHID) and, for the tables and columns that subset lacks (ICLOC, ICPRIC,
-ICPRICP, the optional-field tables, A/R receipt batches, G/L batches, more OE columns), from the
-compiled AOM dictionary it was derived from, as the sandbox schema reads it. A few columns no
+ICPRICP, the optional-field tables OEORDHO, OEORDDO and ICITEMO, A/R receipt batches, G/L
+batches, more OE columns), from the compiled AOM dictionary it was derived from, as the sandbox
+schema reads it (ICITEMO's columns are those of the other optional-field tables plus SWSET:
+the subset names the table only). A few columns no
 source gives are **assumed** (`Table.assumed`: ICLOC.LOCTYPE, ICPRIC.BASEPRICE,
 OESHID.MISCCHARGE): they are typed for the sandbox but never read by default (`Table.reads`),
 because a real company database does not have them. Pure stdlib: codecs may import it.
@@ -164,6 +166,16 @@ ICITEM = _table(
     ALLOWONWEB Boolean / KITTING Boolean / SELLABLE Boolean / WEIGHTUNIT String*10 /
     LOTITEM Boolean""",
     description="Items (view IC0310). Web API: IC/ICItems",
+)
+
+ICITEMO = _table(
+    "ICITEMO",
+    ("ITEMNO", "OPTFIELD"),
+    """ITEMNO String*24 / OPTFIELD String*12 / VALUE String*60 / TYPE Integer /
+    LENGTH Integer / DECIMALS Integer / ALLOWNULL Boolean / VALIDATE Boolean /
+    SWSET Boolean""",
+    description="Item Optional Fields (the *O table of ICITEM; the columns of the other "
+    "optional-field tables). Web API: ICItems ItemOptionalFields",
 )
 
 ICILOC = _table(
@@ -375,6 +387,7 @@ TABLES: Mapping[str, Table] = MappingProxyType(
         for t in (
             ARCUS,
             ICITEM,
+            ICITEMO,
             ICILOC,
             ICLOC,
             ICPRIC,

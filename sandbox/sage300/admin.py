@@ -140,6 +140,28 @@ class AdminHelpers:
                 )
             return db.update("ICPRIC", key, {"BASEPRICE": amount})
 
+    def set_optional_field(self, item: str, field: str, value: str | None) -> Row | None:
+        """Set an item optional field (ICITEMO; a text field, added when the item has none) as
+        a clerk does on the item's Optional Fields tab, e.g. ``("SB-TEE-001-XS", "SIZE", "XS")``.
+        None removes the field; saving the item then restamps its ICITEM row (the removal leaves
+        no ICITEMO row to stamp). Returns the ICITEMO row (None when removed)."""
+        emu = self._emu()
+        item, name = item.strip().upper(), field.strip().upper()
+        with emu.lock, emu.db.transaction():
+            db = emu.db
+            if db.get("ICITEM", {"ITEMNO": item}) is None:
+                raise KeyError(f"no item {item!r}")
+            key = {"ITEMNO": item, "OPTFIELD": name}
+            found = db.get("ICITEMO", key)
+            if value is None:
+                if found is not None:
+                    db.delete("ICITEMO", key)
+                db.update("ICITEM", {"ITEMNO": item}, {"DATELASTMN": db.today()})
+                return None
+            if found is None:
+                return db.insert("ICITEMO", {**key, "VALUE": value})
+            return db.update("ICITEMO", key, {"VALUE": value})
+
     def update_customer(self, number: str, **columns: Any) -> Row:
         """Change ARCUS columns of a customer (``update_customer("1100", TEXTPHON1="...")``);
         DATELASTMN becomes the business date."""

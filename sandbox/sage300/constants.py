@@ -19,6 +19,11 @@ UNIT = "EA"  # stocking / pricing unit of measure of every seeded item
 WEIGHT_UNIT = "LBS"
 ACCOUNT_SET = "RETAIL"  # IC account set of seeded items
 STRUCTURE_CODE = "SKU"  # IC item structure: one segment (the store's SKU), so ITEMNO = FMTITEMNO
+# Item optional fields (ICITEMO) that make a size item a variant of its store product (the
+# merchant's setup storebridge reads: transforms/mappings/sage300/product_from.yaml
+# `tables.variants`): PARENT_FIELD holds the product's item number, and one optional field per
+# option (its name upper-cased: "Size" -> SIZE) the option's value.
+PARENT_FIELD = "STOREPARENT"
 
 # AR customer groups the company knows (GroupCode must be one of them) and the defaults a new
 # customer of the group gets when the payload leaves them out.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sandbox.sage300.constants import PRICE_LIST
+from sandbox.sage300.constants import PARENT_FIELD, PRICE_LIST
 
 if TYPE_CHECKING:
     from sandbox.sage300.emulator import Sage300Emulator
@@ -30,7 +30,8 @@ def demo_activity(erp: Sage300Emulator) -> list[str]:
         ]
         items = [str(i["ITEMNO"]).strip() for i in erp.rows("ICITEM")]
         stocked = {str(r["ITEMNO"]).strip() for r in erp.rows("ICILOC")}
-    plain = [i for i in items if i in stocked and not any(o.startswith(i + "-") for o in items)]
+        sizes = {str(r["ITEMNO"]).strip() for r in erp.rows("ICITEMO", OPTFIELD=PARENT_FIELD)}
+    plain = [i for i in items if i in stocked and i not in sizes]
     if open_orders:
         order = open_orders[0]
         number = str(order["ORDNUMBER"]).strip()

@@ -50,7 +50,9 @@ IC/ICItems (ICITEM; key UnformattedItemNumber; GET POST PUT PATCH DELETE): Unfor
     ITEMNO, ItemNumber FMTITEMNO (formatted), Description DESC, Status INACTIVE (Active/Inactive),
     StructureCode, Category, AccountSetCode CNTLACCT, StockItem (bool), StockingUnitOfMeasure
     STOCKUNIT, DefaultPriceListCode DEFPRICLST, UnitWeight UNITWGT, Sellable (bool),
-    AllowItemInWebStore (bool), KittingItem (bool), SerialNumbers, LotNumbers, Comment1, ...
+    AllowItemInWebStore (bool), KittingItem (bool), SerialNumbers, LotNumbers, Comment1, ...;
+    ``ItemOptionalFields`` (ICITEMO: UnformattedItemNumber, OptionalField OPTFIELD, Value; names
+    assumed after OrderOptionalFields; Type, Length, ... accepted, not stored: text fields).
 IC/ICItemPricing (ICPRIC; key CurrencyCode, UnformattedItemNumber, PriceListCode): Description,
     SellingPriceBasedon PRICETYPE, DiscountMarkupPriceby PRICEFMT, PriceDeterminedby PRICEBASE,
     PriceBy, DefaultBaseUnit DEFBUNIT, DefaultSaleUnit, MarkupCost, ...; ``ItemPricingDetails``
@@ -416,6 +418,16 @@ ORDER = Entity(
 )
 
 # --- IC -------------------------------------------------------------------------------------------
+ITEM_OPTIONAL = Entity(
+    "ItemOptionalField",
+    "ICITEMO",
+    fields("ICITEMO", "UnformattedItemNumber=ITEMNO OptionalField=OPTFIELD Value=VALUE"),
+    ("UnformattedItemNumber", "OptionalField"),
+    ignored=frozenset(
+        {"UpdateOperation", "Type", "Length", "Decimals", "AllowNull", "Validate", "ValueSet"}
+    ),
+)
+
 ITEM = Entity(
     "Item",
     "ICITEM",
@@ -431,7 +443,8 @@ ITEM = Entity(
         computed="DateLastMaintained",
     ),
     ("UnformattedItemNumber",),
-    ignored=frozenset({"ItemUnitsOfMeasure", "ItemOptionalFields"}),
+    details=(Detail("ItemOptionalFields", ITEM_OPTIONAL, (("ITEMNO", "ITEMNO"),)),),
+    ignored=frozenset({"ItemUnitsOfMeasure"}),
 )
 
 PRICE_DETAIL = Entity(

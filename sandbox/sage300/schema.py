@@ -379,6 +379,30 @@ LOTITEM Boolean Lot Numbers [0=No,1=Yes]
     defaults={"STOCKITEM": 1, "SELLABLE": 1, "ALLOWONWEB": 1},
 )
 
+ICITEMO = table(
+    "ICITEMO",
+    "Item Optional Fields (view IC0313, assumed number). Web API: ICItems ItemOptionalFields",
+    ("ITEMNO", "OPTFIELD"),
+    """
+# assumed: tables-subset.json only names ICITEMO ("parent table + 'O' suffix"); its columns are
+# those of the dictionary's other optional-field tables (OEORDHO, OEORDDO below) plus SWSET
+# (Value Set), as the shared interface lists them. Which optional fields the company defined
+# (I/C Setup > Optional Fields > Items) is not modelled: any name is taken.
+ITEMNO String*24 Unformatted Item Number
+OPTFIELD String*12 Optional Field
+VALUE String*60 Value
+TYPE Integer Type [1=Text,100=Amount,6=Number,8=Integer,9=Yes/No,3=Date,4=Time]
+LENGTH Integer Length
+DECIMALS Integer Decimals
+ALLOWNULL Boolean Allow Blank [0=No,1=Yes]
+VALIDATE Boolean Validate [0=No,1=Yes]
+SWSET Boolean Value Set [0=No,1=Yes]
+""",
+    # the sandbox's own index (variants are looked up by their product's number), not Sage's
+    indexes=(("OPTFIELD", "VALUE"),),
+    defaults={"TYPE": 1, "LENGTH": 60, "ALLOWNULL": 1, "SWSET": 1},
+)
+
 ICILOC = table(
     "ICILOC",
     "Location Details: item quantities per location (view IC0290); no Web API endpoint",
@@ -941,6 +965,7 @@ TABLES: dict[str, Table] = {
     for t in (
         ARCUS,
         ICITEM,
+        ICITEMO,
         ICILOC,
         ICLOC,
         ICPRIC,

@@ -11,8 +11,11 @@ one ARCUS customer per CRM contact the world says already exists (numbers 1100, 
 contact, both e-mails; group RTL), the two holding one e-mail included. No orders: they come from
 the store.
 
-Assumption: a product sold in sizes is an item too (as in the Dynamics 365 emulator), without
-ICILOC rows (its sizes hold the stock); Sage has no parent/variant link, the SKU prefix is it.
+A product sold in sizes is an item too (as in the Dynamics 365 emulator: its name, price and
+weight), without ICILOC rows (its sizes hold the stock). Sage has no parent/variant link on
+ICITEM: each size item carries it in item optional fields (ICITEMO), as a merchant sets it up for
+storebridge: ``STOREPARENT`` = the product's item number and one field per option (``SIZE`` =
+``XS``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sandbox.sage300.constants import (
     CURRENCY,
     CUSTOMER_GROUPS,
     DEFAULT_GROUP,
+    PARENT_FIELD,
     PRICE_LIST,
     STRUCTURE_CODE,
     UNIT,
@@ -61,6 +65,8 @@ def _seed(db: CompanyDb, world: SeedWorld) -> list[str]:
         for v in p.variants:
             name = f"{p.name} - {v.option_value}"
             add_item(db, v.sku, name, v.price, p.cost, p.weight, category, v.levels)
+            add_optional_field(db, v.sku, PARENT_FIELD, p.sku.upper(), length=24)
+            add_optional_field(db, v.sku, v.option_name, v.option_value, validate=True)
     numbers = []
     group = CUSTOMER_GROUPS[DEFAULT_GROUP]
     for i, c in enumerate(world.crm_contacts):
@@ -169,3 +175,23 @@ def add_item(
                 "LASTCOST": cost,
             },
         )
+
+
+def add_optional_field(
+    db: CompanyDb, item: str, field: str, value: str, *, length: int = 60, validate: bool = False
+) -> None:
+    """An item optional field (ICITEMO, a text field) of `item`: `field` upper-cased as Sage keeps
+    optional field names (at most 12 characters), `value` as given."""
+    db.insert(
+        "ICITEMO",
+        {
+            "ITEMNO": item.upper(),
+            "OPTFIELD": field.strip().upper()[:12],
+            "VALUE": value,
+            "TYPE": 1,
+            "LENGTH": length,
+            "ALLOWNULL": 1,
+            "VALIDATE": int(validate),
+            "SWSET": 1,
+        },
+    )

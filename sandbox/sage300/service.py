@@ -206,9 +206,11 @@ def _rules(ctx: Ctx, resource: Resource, cols: dict[str, Any], creating: bool) -
             cols["DESC"] = item["DESC"]
 
 
-def _price_prepare(entity: Entity, cols: dict[str, Any], parent: Row, index: int) -> None:
-    cols.setdefault("QTYUNIT", "EA")
-    cols.setdefault("DPRICETYPE", 1)
+def _detail_prepare(entity: Entity, cols: dict[str, Any], parent: Row, index: int) -> None:
+    """Defaults of a master record's detail rows: a price detail's unit and price type."""
+    if entity.table == "ICPRICP":
+        cols.setdefault("QTYUNIT", "EA")
+        cols.setdefault("DPRICETYPE", 1)
 
 
 def sync_base_price(db: CompanyDb, pricing: Row) -> None:
@@ -243,7 +245,7 @@ def create_master(ctx: Ctx, resource: Resource, payload: Any) -> Row:
     row = insert(ctx.db, entity.table, cols)
     for d in entity.details:
         if d.name in decoded.details:
-            write_details(ctx.db, d, row, decoded.details[d.name], _price_prepare, patch=False)
+            write_details(ctx.db, d, row, decoded.details[d.name], _detail_prepare, patch=False)
     if resource.name == "ICItemPricing":
         sync_base_price(ctx.db, row)
     return row
@@ -274,7 +276,7 @@ def patch_master(ctx: Ctx, resource: Resource, row: Row, payload: Any, *, replac
                 delete_tree(ctx.db, d.entity, {k: child[k] for k in TABLES[d.entity.table].key})
         if d.name in decoded.details:
             write_details(
-                ctx.db, d, updated, decoded.details[d.name], _price_prepare, patch=not replace
+                ctx.db, d, updated, decoded.details[d.name], _detail_prepare, patch=not replace
             )
     if resource.name == "ICItemPricing":
         sync_base_price(ctx.db, ctx.db.get(entity.table, key) or updated)

@@ -140,6 +140,10 @@ def seed(conn: sqlite3.Connection) -> None:
         conn, "ICPRICP", CURRENCY="USD", ITEMNO="SKU00001", PRICELIST="RTL", DPRICETYPE=2,
         QTYUNIT="EA", UNITPRICE="9",
     )  # fmt: skip
+    for item, size in [("SKU00002", "S"), ("SKU00003", "M"), ("SKU00004", "")]:  # of SKU00001
+        insert(conn, "ICITEMO", ITEMNO=item, OPTFIELD="STOREPARENT", VALUE="SKU00001")
+        insert(conn, "ICITEMO", ITEMNO=item, OPTFIELD="SIZE", VALUE=size)
+        insert(conn, "ICITEMO", ITEMNO=item, OPTFIELD="COLOR", VALUE="Red")
     for n, email in [
         ("C1", "Ann@Example.TEST"),
         ("C2", "bob@example.test"),
@@ -181,8 +185,8 @@ def seed(conn: sqlite3.Connection) -> None:
 def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sage300") / "SAMINC.sqlite"
     conn = sqlite3.connect(path)
-    for name in ("ICITEM", "ICILOC", "ICPRIC", "ICPRICP", "ARCUS", "OEORDH", "OEORDH1", "OEORDD",
-                 "OESHIH", "OESHID"):  # fmt: skip
+    for name in ("ICITEM", "ICITEMO", "ICILOC", "ICPRIC", "ICPRICP", "ARCUS", "OEORDH", "OEORDH1",
+                 "OEORDD", "OESHIH", "OESHID"):  # fmt: skip
         conn.execute(ddl(tables.table(name)))
     seed(conn)
     conn.commit()
@@ -372,6 +376,22 @@ def test_items_stock_and_prices(db: Sage300Database) -> None:
         ("WHS", Decimal("15.000000")),
     ]
     assert [p["PRICELIST"] for p in db.item_prices(["SKU00001"], ["WHS"])["SKU00001"]] == ["WHS"]
+
+
+def test_optional_fields_and_the_variants_of_items(db: Sage300Database) -> None:
+    fields = db.item_optional_fields(["SKU00002", "SKU00001"], ["SIZE"])
+    assert {k: [(r["OPTFIELD"], r["VALUE"]) for r in v] for k, v in fields.items()} == {
+        "SKU00002": [("SIZE", "S")]
+    }
+    before = db.queries
+    by_size = db.variants_of(["SKU00003"], "STOREPARENT", ["SIZE"])  # a variant: all its siblings
+    assert db.queries == before + 1
+    assert {k: [(r["OPTFIELD"], r["VALUE"]) for r in v] for k, v in by_size.items()} == {
+        item: [("SIZE", size), ("STOREPARENT", "SKU00001")]
+        for item, size in [("SKU00002", "S"), ("SKU00003", "M"), ("SKU00004", "")]
+    }
+    assert db.variants_of(["SKU00001", "SKU00999"], "STOREPARENT", ["SIZE"]) == by_size
+    assert db.variants_of(["SKU00010"], "STOREPARENT") == {}  # a product without variants
 
 
 def test_customers_by_number_and_by_email_ignoring_case(db: Sage300Database) -> None:

@@ -282,6 +282,30 @@ def test_post_of_an_existing_key_is_record_duplicate(
     assert emu.rows("ARCUS", IDCUST="SB000042")[0]["TEXTPHON1"] == "555-0100".ljust(30)
 
 
+def test_size_items_name_their_product_in_item_optional_fields(
+    api: httpx.Client, emu: Sage300Emulator
+) -> None:
+    size = body(api.get("IC/ICItems('SB-TEE-001-XS')"))["ItemOptionalFields"]
+    assert [(f["OptionalField"], f["Value"]) for f in size] == [
+        ("SIZE", "XS"),
+        ("STOREPARENT", "SB-TEE-001"),
+    ]
+    assert body(api.get("IC/ICItems('SB-TEE-001')"))["ItemOptionalFields"] == []  # the product
+    item = {"UnformattedItemNumber": "SB-TEE-001-XXL", "Description": "T-Shirt #001 - XXL"}
+    fields = [{"OptionalField": "storeparent", "Value": "SB-TEE-001"}, {"OptionalField": "SIZE"}]
+    r = api.post("IC/ICItems", json={**item, "ItemOptionalFields": fields})
+    assert r.status_code == 201, r.text
+    rows = emu.rows("ICITEMO", ITEMNO="SB-TEE-001-XXL")
+    assert [(r["OPTFIELD"], r["VALUE"].rstrip(), r["TYPE"]) for r in rows] == [
+        ("SIZE".ljust(12), "", 1),
+        ("STOREPARENT".ljust(12), "SB-TEE-001", 1),
+    ]
+    assert emu.set_optional_field("sb-tee-001-xxl", "size", "XXL") is not None
+    rows = emu.rows("ICITEMO", ITEMNO="SB-TEE-001-XXL")
+    assert all((r["AUDTDATE"], r["AUDTTIME"]) == (LOCAL_DATE, LOCAL_TIME) for r in rows)
+    assert rows[0]["VALUE"] == "XXL".ljust(60)
+
+
 def test_rate_limit_fault_answers_429_too_many_requests(
     api: httpx.Client, sb: Sandbox, no_faults: None
 ) -> None:

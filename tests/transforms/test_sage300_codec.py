@@ -630,6 +630,43 @@ def test_product_matches_golden() -> None:
     assert codec.decode_product(ICITEM).price is None
 
 
+def test_a_product_with_its_variant_items_matches_golden() -> None:
+    tee = {**ICITEM, "ITEMNO": "SB-TEE-001", "FMTITEMNO": "SB-TEE-001", "DESC": "Tee"}
+    tee_prices = [{**p, "ITEMNO": "SB-TEE-001"} for p in ICPRIC]
+    xl = {**ICITEM, "ITEMNO": "SB-TEE-001-XL", "INACTIVE": 1, "UNITWGT": Decimal("0.3")}
+    xl_prices = [{**ICPRIC[0], "ITEMNO": "SB-TEE-001-XL", "BASEPRICE": "23.900000"}]
+
+    def fields(item: str, size: str, day: int = 1) -> list[dict[str, Any]]:
+        stamp = {"AUDTDATE": dt.date(2026, 11, day), "AUDTTIME": dt.time(7)}
+        return [
+            {"ITEMNO": item, "OPTFIELD": "SIZE        ", "VALUE": size.ljust(60), **stamp},
+            {"ITEMNO": item, "OPTFIELD": "STOREPARENT", "VALUE": "SB-TEE-001", **stamp},
+        ]
+
+    variants = [
+        (ICITEM, ICPRIC, fields("SB-TEE-001-XS", "XS")),
+        (xl, xl_prices, fields("SB-TEE-001-XL", "XL", day=20)),
+    ]
+    product = codec.decode_product(tee, tee_prices, variants=variants, timezone="UTC")
+    golden("product_sb_tee_001", product.model_dump(mode="json"))
+    assert (product.sku, product.options) == ("SB-TEE-001", ("Size",))
+    xs_v, xl_v = product.variants
+    assert (xs_v.sku, xs_v.options[0].value, xs_v.price, xs_v.active) == (
+        "SB-TEE-001-XS",
+        "XS",
+        None,  # the product's price
+        True,
+    )
+    assert (xl_v.price, xl_v.weight, xl_v.active) == (money("23.90"), Decimal("0.3"), False)
+    assert product.updated_at == dt.datetime(2026, 11, 20, 7, tzinfo=UTC)  # the XL's fields
+    bare = codec.decode_product(tee, tee_prices, variants=[(ICITEM, ICPRIC, [])])
+    assert (bare.options, bare.variants[0].options) == ((), ())  # no option field: none
+    with pytest.raises(codec.DecodeError, match=r"sage300:product:SB-TEE-001: variant SB-TEE"):
+        codec.decode_product(tee, variants=[(ICITEM, [], [{**fields("X", "XS")[1], "VALUE": "B"}])])
+    with pytest.raises(codec.DecodeError, match=r"SB-TEE-001-XS: sku \(ICITEMO.STOREPARENT\)"):
+        codec.decode_product(ICITEM, ICPRIC, icitemo_rows=fields("SB-TEE-001-XS", "XS"))
+
+
 def test_stock_formula_locations_and_safety_stock() -> None:
     stock = codec.decode_stock("SB-TEE-001-XS", ICILOC, timezone="UTC")
     golden("stock_sb_tee_001_xs", stock.model_dump(mode="json"))
@@ -689,6 +726,7 @@ READS = {
     "ICITEM": list(ICITEM),
     "ICPRIC": list(ICPRIC[0]),
     "ICILOC": list(ICILOC[0]),
+    "ICITEMO": ["ITEMNO", "OPTFIELD", "VALUE", "AUDTDATE", "AUDTTIME"],
 }
 
 
