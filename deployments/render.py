@@ -11,7 +11,13 @@ Per pair and use case (in the demo's order, `deployments.demo.steps`):
 * a scheduled deployment `<source>-<target>` (the cron per use case and direction below);
 * for use cases that subscribe to webhook topics, `<source>-<target>-webhook` (the gateway asks
   for runs of it, `deployments.settings.deployment_name`), queued one at a time;
-* for order-to-cash, `<source>-<target>-backfill` (manual window or ids runs).
+* for order-to-cash, `<source>-<target>-backfill` (manual window or ids runs);
+* per flow a system runs beside the use cases (`SystemSpec.pair_flows`, e.g. Sage 300's GL
+  postings), `<store>-<system>-<name>` on its schedule.
+
+Runs of a pair go to its back office's work pool (`SystemSpec.work_pool`): `storebridge-local`,
+or `storebridge-onprem` for a system on the merchant's own network (Sage 300), whose worker runs
+on a machine next to it: the hybrid agent (see README, "Sage 300: the on-premise worker").
 
 Schedules are the same for every pair of a use case: runs of different pairs share no lease, and
 each system's quota is its own.
@@ -29,6 +35,9 @@ from flows.registry import Kind, SystemSpec
 from flows.usecases import ORDER_TO_CASH, UseCase
 
 PATH = Path(__file__).resolve().parents[1] / "prefect.yaml"
+
+# SystemSpec.work_pool -> the Prefect work pool (process workers) its pairs' runs go to.
+POOLS: dict[str, str] = {"local": "storebridge-local", "onprem": "storebridge-onprem"}
 
 # (use case, the way it runs) -> (cron, description); {src}/{dst} are the systems' titles.
 TO_OFFICE, TO_STORE = "store->office", "office->store"
@@ -67,8 +76,10 @@ HEADER = """\
 # and flows/usecases.py: do not edit by hand (a test compares this file with the rendering).
 # From the project directory:
 #   prefect work-pool create storebridge-local --type process   # once (or: storebridge up)
+#   prefect work-pool create storebridge-onprem --type process  # once, for on-premise systems
 #   prefect --no-prompt deploy --all
 #   prefect worker start --pool storebridge-local
+#   prefect worker start --pool storebridge-onprem   # on the machine next to Sage 300
 # Deployment names are unique per flow: <source>-<target>[-webhook|-backfill]; the gateway asks
 # for runs of the -webhook ones (deployments/settings.py: deployment_name). Runs need the
 # connector settings (STOREBRIDGE_*) in the worker's environment, a .env file in this directory
@@ -90,6 +101,14 @@ definitions:
         env:
           # runs send a heartbeat every 30 s; `storebridge automations apply` marks a run
           # whose heartbeats stop (killed with -9, machine lost) Crashed, freeing its slot
+          PREFECT_FLOWS_HEARTBEAT_FREQUENCY: "30"
+    # the hybrid agent: a worker on the merchant's network, next to an on-premise system
+    # (Sage 300's Web API and company database are not reachable from outside)
+    onprem: &onprem
+      name: storebridge-onprem
+      work_queue_name: default
+      job_variables:
+        env:
           PREFECT_FLOWS_HEARTBEAT_FREQUENCY: "30"
   # A run still going when the next one is due: skip the new one (the next one catches up).
   skip_overlap: &skip_overlap {limit: 1, collision_strategy: CANCEL_NEW}
@@ -127,20 +146,50 @@ def _deployment(
     extra: dict[str, str] | None = None,
     tags: tuple[str, ...] = (),
     concurrency: str | None = None,
+    pool: str = "local",
 ) -> list[str]:
-    module, _, function = uc.flow.partition(":")
-    out = [f"  - name: {source}-{target}{suffix}", "    description: >-"]
+    return _entry(
+        uc.flow,
+        f"{source}-{target}{suffix}",
+        description,
+        {"source": source, "target": target, **(extra or {})},
+        cron=cron,
+        concurrency=concurrency,
+        tags=(uc.name, *tags, source, target),
+        pool=pool,
+    )
+
+
+def _entry(
+    flow: str,
+    name: str,
+    description: str,
+    params: dict[str, str],
+    *,
+    cron: str | None,
+    concurrency: str | None,
+    tags: tuple[str, ...],
+    pool: str,
+) -> list[str]:
+    if pool not in POOLS:
+        raise ValueError(f"work pool {pool!r} of {name} is not one of {sorted(POOLS)}")
+    module, _, function = flow.partition(":")
+    out = [f"  - name: {name}", "    description: >-"]
     out += _folded(description)
     out.append(f"    entrypoint: {module.replace('.', '/')}.py:{function}")
-    params = {"source": source, "target": target, **(extra or {})}
     out.append("    parameters: {" + ", ".join(f"{k}: {v}" for k, v in params.items()) + "}")
     if cron:
         out += ["    schedules:", f'      - cron: "{cron}"', "        timezone: UTC"]
     if concurrency:
         out.append(f"    concurrency_limit: *{concurrency}")
-    out.append(f"    tags: [{', '.join([uc.name, *tags, source, target])}]")
-    out += ["    work_pool: *local", ""]
+    out.append(f"    tags: [{', '.join(tags)}]")
+    out += [f"    work_pool: *{pool}", ""]
     return out
+
+
+def _pool(store: SystemSpec, office: SystemSpec) -> str:
+    """The pool of a pair: an on-premise system's runs go to the worker next to it."""
+    return next((s.work_pool for s in (office, store) if s.work_pool != "local"), "local")
 
 
 def render() -> str:
@@ -151,6 +200,7 @@ def render() -> str:
         if not pair_steps:
             continue
         out.append(f"  # --- {store.title} <-> {office.title} " + "-" * 40)
+        pool = _pool(store, office)
         for uc, a, b in pair_steps:
             way = TO_OFFICE if a == store.slug else TO_STORE
             cron, text = PLAN[(uc.name, way)]
@@ -163,6 +213,7 @@ def render() -> str:
                 description=text.format(**titles),
                 cron=cron,
                 concurrency="skip_overlap",
+                pool=pool,
             )
             if uc.topics and way == TO_OFFICE and store.webhooks is not None:
                 out += _deployment(
@@ -175,6 +226,7 @@ def render() -> str:
                     extra={"from_inbox": "true"},
                     tags=("webhook",),
                     concurrency="queue_webhooks",
+                    pool=pool,
                 )
             if uc is ORDER_TO_CASH:
                 out += _deployment(
@@ -187,7 +239,20 @@ def render() -> str:
                     "watermark is not moved by either.",
                     extra={"window_start": "null", "window_end": "null"},
                     tags=("backfill",),
+                    pool=pool,
                 )
+        for extra in (*store.pair_flows, *office.pair_flows):
+            titles = {"src": store.title, "dst": office.title}
+            out += _entry(
+                extra.flow,
+                f"{store.slug}-{office.slug}-{extra.name}",
+                extra.description.format(**titles),
+                {"source": store.slug, "target": office.slug},
+                cron=extra.cron,
+                concurrency="skip_overlap",
+                tags=(extra.name, store.slug, office.slug),
+                pool=pool,
+            )
     return HEADER + "\n".join(out).rstrip() + "\n"
 
 

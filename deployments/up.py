@@ -4,9 +4,11 @@
 
 1. a Prefect server (`prefect server start`), unless `PREFECT_API_URL` already answers; on
    PostgreSQL when `--prefect-db` (or `PREFECT_SERVER_DATABASE_CONNECTION_URL`) names one;
-2. the work pool `storebridge-local` (process type) and every deployment of `prefect.yaml`;
+2. the work pools (process type: `storebridge-local`, and `storebridge-onprem` for the runs of
+   on-premise systems such as Sage 300) and every deployment of `prefect.yaml`;
 3. the automations (`storebridge automations apply`);
-4. a worker on the pool, and the webhook gateway for the enabled pairs.
+4. a worker on each pool (`worker`, `worker-onprem`: on one machine both run here; in
+   production the on-premise worker runs next to Sage 300), and the webhook gateway.
 
 Run it from the project directory (where `prefect.yaml` and `.env` are): all of them get the
 same environment and read the same `.env`, so they share one state store.
@@ -30,7 +32,11 @@ from typing import Any
 
 import httpx
 
-POOL = "storebridge-local"
+from deployments.render import POOLS
+
+POOL = POOLS["local"]
+# the process name of each pool's worker in up.json (and in what `down` prints)
+WORKERS = {pool: "worker" if key == "local" else f"worker-{key}" for key, pool in POOLS.items()}
 STATE_FILE = "up.json"
 
 
@@ -149,15 +155,17 @@ def up(
         env["PREFECT_API_URL"] = api
         started.api_url = api
         prefect = _bin("prefect")
-        _run("work-pool", [prefect, "work-pool", "create", POOL, "--type", "process",
-                           "--overwrite"], env, logs)  # fmt: skip
+        for pool in POOLS.values():
+            _run("work-pool", [prefect, "work-pool", "create", pool, "--type", "process",
+                               "--overwrite"], env, logs)  # fmt: skip
         _run("deploy", [prefect, "--no-prompt", "deploy", "--all"], env, logs)
         if automations:
             _run("automations", [_bin("storebridge"), "automations", "apply"], env, logs)
         if worker:
-            pid, log = _spawn("worker", [prefect, "worker", "start", "--pool", POOL], env, logs)
-            started.processes["worker"], started.logs["worker"] = pid, str(log)
-            _save(workdir, started)
+            for pool, name in WORKERS.items():
+                pid, log = _spawn(name, [prefect, "worker", "start", "--pool", pool], env, logs)
+                started.processes[name], started.logs[name] = pid, str(log)
+                _save(workdir, started)
         if gateway:
             pid, log = _spawn("gateway", [_bin("storebridge"), "gateway"], env, logs)
             started.processes["gateway"], started.logs["gateway"] = pid, str(log)

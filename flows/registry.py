@@ -27,6 +27,7 @@ SYSTEMS: dict[str, str] = {
     "bigcommerce": "flows.systems.bigcommerce:SPEC",
     "salesforce": "flows.systems.salesforce:SPEC",
     "dynamics365": "flows.systems.dynamics365:SPEC",
+    "sage300": "flows.systems.sage300:SPEC",
 }
 
 
@@ -67,6 +68,25 @@ class WebhookSpec:
 
 
 @dataclass(frozen=True)
+class PairFlow:
+    """A flow of a system's own that runs per pair beside the use cases (not a record sync):
+    Sage 300's daily GL postings of a store's payments. `prefect.yaml` gets one scheduled
+    deployment `<store>-<system>-<name>` per pair (`deployments/render.py`).
+
+    Attributes:
+        name: the deployment suffix and tag, e.g. "gl-postings".
+        flow: "module:function" of the Prefect flow; it takes `source` (the store) and `target`.
+        cron: its schedule (UTC).
+        description: for the deployment; {src} and {dst} are the store's and system's titles.
+    """
+
+    name: str
+    flow: str
+    cron: str
+    description: str
+
+
+@dataclass(frozen=True)
 class SystemSpec:
     """What one system offers (see the module docstring)."""
 
@@ -83,6 +103,10 @@ class SystemSpec:
     error_rows: str | None = None  # "module:NAME" of the connector's error-table rows
     quota_headers: tuple[str, ...] = ()
     batch_max: dict[Entity, int] = field(default_factory=dict)  # records per write call
+    # where its runs execute: "local" (the pool of the Prefect workers) or "onprem" (a worker
+    # on the merchant's network next to an on-premise system: the hybrid agent)
+    work_pool: str = "local"
+    pair_flows: tuple[PairFlow, ...] = ()
 
     def adapter(self, entity: Entity, role: Role) -> type[Any]:
         """The adapter class of a role.

@@ -16,6 +16,16 @@ PREFECT_YAML = yaml.safe_load((ROOT / "prefect.yaml").read_text())
 DEPLOYMENTS: list[dict[str, Any]] = PREFECT_YAML["deployments"]
 
 
+def _pair_flow_names() -> set[str]:
+    from flows import registry
+
+    return {f.name for s in registry.specs() for f in s.pair_flows}
+
+
+# the use cases' deployments (not the flows a system runs beside them, e.g. GL postings)
+SYNCS = [d for d in DEPLOYMENTS if not set(d.get("tags", ())) & _pair_flow_names()]
+
+
 def load_flow(entrypoint: str) -> Flow[..., Any]:
     path, _, name = entrypoint.partition(":")
     spec = util.spec_from_file_location(f"entry_{Path(path).stem}", ROOT / path)
@@ -72,7 +82,7 @@ def test_every_use_case_of_the_pair_is_scheduled() -> None:
 
     scheduled = {
         (load_flow(d["entrypoint"]).name, d["parameters"]["source"], d["parameters"]["target"])
-        for d in DEPLOYMENTS
+        for d in SYNCS
         if d.get("schedules")
     }
     from deployments.demo import steps
@@ -113,10 +123,37 @@ def test_every_store_back_office_pair_has_its_deployments() -> None:
 
     have = {
         (load_flow(d["entrypoint"]).name, d["parameters"]["source"], d["parameters"]["target"])
-        for d in DEPLOYMENTS
+        for d in SYNCS
         if d.get("schedules")
     }
     for store in (s for s in registry.specs() if s.kind is Kind.STORE):
         for office in (s for s in registry.specs() if s.kind is Kind.BACK_OFFICE):
             wanted = {(uc.name, a, b) for uc, a, b in steps(store.slug, office.slug)}
             assert wanted <= have, f"{store.slug} <-> {office.slug}: {sorted(wanted - have)}"
+
+
+def test_runs_of_an_on_premise_system_go_to_the_worker_next_to_it() -> None:
+    """Sage 300 is on the merchant's network: every run of its pairs (use cases and GL
+    postings) goes to the `storebridge-onprem` pool, every other run to `storebridge-local`."""
+    from flows import registry
+
+    onprem = {s.slug for s in registry.specs() if s.work_pool == "onprem"}
+    assert onprem == {"sage300"}
+    for d in DEPLOYMENTS:
+        pair = {d["parameters"]["source"], d["parameters"]["target"]}
+        wanted = "storebridge-onprem" if pair & onprem else "storebridge-local"
+        assert d["work_pool"]["name"] == wanted, d["name"]
+
+
+def test_every_pair_flow_has_its_daily_deployment() -> None:
+    from flows import registry
+    from flows.registry import Kind
+
+    stores = [s.slug for s in registry.specs() if s.kind is Kind.STORE]
+    have = {(d["name"], d["entrypoint"]) for d in DEPLOYMENTS}
+    for office in registry.specs():
+        for extra in office.pair_flows:
+            module, _, function = extra.flow.partition(":")
+            for store in stores:
+                name = f"{store}-{office.slug}-{extra.name}"
+                assert (name, f"{module.replace('.', '/')}.py:{function}") in have, name

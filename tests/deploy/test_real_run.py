@@ -120,7 +120,7 @@ def test_the_readme_real_run_steps_work_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}{logs}"
         out = done.stdout
         assert f"PREFECT_API_URL=http://127.0.0.1:{env['PREFECT_PORT']}/api" in out
-        for name in ("server", "worker", "gateway"):
+        for name in ("server", "worker", "worker-onprem", "gateway"):
             assert re.search(rf"^{name}\s+pid \d+", out, re.M), out
         waited = re.search(r"^inbox: (\{.*\})$", out, re.M)
         assert waited, out[-4000:]
@@ -131,7 +131,7 @@ def test_the_readme_real_run_steps_work_as_written(tmp_path: Path) -> None:
         assert backfill["mode"] == "window"
         assert backfill["read"] > 0
         assert backfill["created"] + backfill["dead_lettered"] > 0
-        assert "stopped: gateway, worker, server" in out
+        assert "stopped: gateway, worker-onprem, worker, server" in out
         store = StateStore(state_url or f"sqlite:///{project / '.storebridge' / 'state.db'}")
         try:
             # the webhook's order reached Salesforce through the worker's run

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deployments.render import POOLS
 from tests.pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,8 @@ def run(env: dict[str, str], *args: str) -> str:
 @pytest.mark.slow
 def test_deploy_all_and_a_scheduled_run_appears(server: dict[str, str]) -> None:
     before = (ROOT / "prefect.yaml").read_text()
-    run(server, "work-pool", "create", "storebridge-local", "--type", "process")
+    for pool in POOLS.values():
+        run(server, "work-pool", "create", pool, "--type", "process")
     run(server, "--no-prompt", "deploy", "--all")
     assert (ROOT / "prefect.yaml").read_text() == before, "prefect deploy rewrote prefect.yaml"
     api = server["PREFECT_API_URL"]

@@ -172,6 +172,7 @@ def test_systems_prints_the_matrix_from_the_registry() -> None:
         "bigcommerce",
         "salesforce",
         "dynamics365",
+        "sage300",
     }
 
 

@@ -34,7 +34,8 @@ def by_use_case(summary: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
 
 
 @pytest.mark.parametrize(
-    ("store", "office"), [("bigcommerce", "salesforce"), ("shift4shop", "dynamics365")]
+    ("store", "office"),
+    [("bigcommerce", "salesforce"), ("shift4shop", "dynamics365"), ("shift4shop", "sage300")],
 )
 def test_the_demo_runs_a_pair_twice_and_the_second_run_creates_nothing(
     store: str, office: str, tmp_path: Path, prefect_server: None, restore_environ: None
@@ -69,9 +70,19 @@ def test_the_demo_runs_a_pair_twice_and_the_second_run_creates_nothing(
     assert all(r["dead_lettered"] == 0 for r in again.values()), again
     # each change crosses once: two shipped store orders, the moved customer, and back the
     # shipped order, the phone, the price and the stock
-    assert again[("order-to-cash", store)]["updated"] == 2
+    if office == "sage300":
+        # O/E orders cannot be changed through the Web API: a store-side shipment leaves the
+        # entered order as it is (Sage ships its own orders); nothing is written, nothing fails
+        assert again[("order-to-cash", store)]["unchanged"] == 2
+    else:
+        assert again[("order-to-cash", store)]["updated"] == 2
     assert again[("customers", store)]["updated"] == 1
     assert again[("fulfilment", office)]["updated"] == 1
     assert again[("customers", office)]["updated"] == int(phone)  # the phone, if it changed
     assert again[("catalog", office)]["updated"] == 1
-    assert again[("inventory", office)]["updated"] == 1
+    if office == "sage300":
+        # entering the first run's orders committed their stock in Sage (QTYCOMMIT): what the
+        # store may sell fell for those items, besides the restocked product
+        assert again[("inventory", office)]["updated"] >= 1
+    else:
+        assert again[("inventory", office)]["updated"] == 1

@@ -191,7 +191,8 @@ def test_replay_redoes_only_the_failed_records(pair: Pair) -> None:
 def test_unknown_source_or_target_is_a_clear_error(pair: Pair) -> None:
     with pytest.raises(
         ValueError,
-        match="unknown system 'netsuite'; known: bigcommerce, dynamics365, salesforce, shift4shop",
+        match="unknown system 'netsuite'; known: "
+        "bigcommerce, dynamics365, sage300, salesforce, shift4shop",
     ):
         order_to_cash(target="netsuite")
     with pytest.raises(ValueError, match="salesforce is not a source of orders"):

@@ -282,8 +282,9 @@ def test_parameters_offer_the_registered_systems_as_choices() -> None:
 
     schema = parameter_schema(order_to_cash).model_dump()["properties"]
     assert schema["source"]["enum"] == ["shift4shop", "bigcommerce"]  # the stores, registry order
-    assert schema["target"]["enum"] == ["salesforce", "dynamics365"]
+    assert schema["target"]["enum"] == ["salesforce", "dynamics365", "sage300"]
     assert "reads orders from" in schema["source"]["description"]
     assert schema["window_start"]["description"]
     both = parameter_schema(customers).model_dump()["properties"]
-    assert set(both["source"]["enum"]) == {"shift4shop", "bigcommerce", "salesforce", "dynamics365"}
+    systems = {"shift4shop", "bigcommerce", "salesforce", "dynamics365", "sage300"}
+    assert set(both["source"]["enum"]) == systems

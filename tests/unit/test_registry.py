@@ -51,7 +51,8 @@ def test_matrix_markdown_is_a_table_of_the_matrix() -> None:
 def test_an_unknown_system_names_the_known_ones() -> None:
     with pytest.raises(
         ValueError,
-        match=r"unknown system 'nope'; known: bigcommerce, dynamics365, salesforce, shift4shop",
+        match=r"unknown system 'nope'; known: "
+        r"bigcommerce, dynamics365, sage300, salesforce, shift4shop",
     ):
         spec("nope")
 
@@ -93,13 +94,16 @@ def test_pairs_of_a_use_case() -> None:
     assert pairs(Entity.ORDER) == [
         ("shift4shop", "salesforce"),
         ("shift4shop", "dynamics365"),
+        ("shift4shop", "sage300"),
         ("bigcommerce", "salesforce"),
         ("bigcommerce", "dynamics365"),
+        ("bigcommerce", "sage300"),
     ]
     assert ("salesforce", "bigcommerce") in pairs(Entity.PRODUCT)
     assert ("dynamics365", "shift4shop") in pairs(Entity.PRODUCT)
     customers = pairs(Entity.CUSTOMER)
-    assert len(customers) == 8  # both ways, every store with every back office
+    assert ("sage300", "bigcommerce") in pairs(Entity.INVENTORY)
+    assert len(customers) == 12  # both ways, every store with every back office
     assert ("shift4shop", "bigcommerce") not in customers  # never store to store
     assert ("salesforce", "dynamics365") not in customers  # nor back office to back office
     assert pairs(Entity.RETURN) == []
