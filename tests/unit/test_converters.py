@@ -102,6 +102,11 @@ def test_no_converter_answers_a_float() -> None:
     moment = dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC)
     samples: dict[str, Any] = {
         "us_date": moment,
+        "e164": "(212) 555-0142",
+        "email": "a@example.com",
+        "us_address": "1 Main St, Springfield, IL 62704",
+        "money": "1.005",
+        "quantity": "2",
         "negate": 1,
         "str": Decimal("1.10"),
         "strip": " a ",

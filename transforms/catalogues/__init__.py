@@ -1,0 +1,1 @@
+"""Field catalogues per system (generated YAML: `storebridge map catalogues --write`)."""

@@ -1,0 +1,1 @@
+"""Field catalogues (generated YAML, package data)."""
