@@ -17,6 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from connectors.http import ConfigError
+from deployments.cli_map import map_app
+from deployments.cli_reconcile import reconcile
 from deployments.cli_run import run
 from deployments.cli_state import dead_app, state_app
 from deployments.cli_webhooks import webhooks_app
@@ -36,7 +38,9 @@ app = typer.Typer(
 app.add_typer(state_app, name="state")
 app.add_typer(dead_app, name="deadletters")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(map_app, name="map")
 app.command("run")(run)
+app.command("reconcile")(reconcile)
 settings_app = typer.Typer(help="Check connection settings.", no_args_is_help=True)
 app.add_typer(settings_app, name="settings")
 automations_app = typer.Typer(

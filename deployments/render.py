@@ -12,8 +12,8 @@ Per pair and use case (in the demo's order, `deployments.demo.steps`):
 * for use cases that subscribe to webhook topics, `<source>-<target>-webhook` (the gateway asks
   for runs of it, `deployments.settings.deployment_name`), queued one at a time;
 * for order-to-cash, `<source>-<target>-backfill` (manual window or ids runs);
-* per flow a system runs beside the use cases (`SystemSpec.pair_flows`, e.g. Sage 300's GL
-  postings), `<store>-<system>-<name>` on its schedule.
+* per flow a pair runs beside the use cases (`pair_flows`: a system's own, e.g. Sage 300's GL
+  postings, and the nightly reconciliation), `<store>-<back office>-<name>` on its schedule.
 
 Runs of a pair go to its back office's work pool (`SystemSpec.work_pool`): `storebridge-local`,
 or `storebridge-onprem` for a system on the merchant's own network (Sage 300), whose worker runs
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from deployments.demo import steps
 from flows import registry
-from flows.registry import Kind, SystemSpec
+from flows.registry import Kind, PairFlow, SystemSpec
 from flows.usecases import ORDER_TO_CASH, UseCase
 
 PATH = Path(__file__).resolve().parents[1] / "prefect.yaml"
@@ -69,6 +69,27 @@ PLAN: dict[tuple[str, str], tuple[str, str]] = {
         "to the {dst} order.",
     ),
 }
+
+# Flows every pair runs beside its use cases, where both systems can (here: both have a reader
+# in flows/reconcile READERS).
+RECONCILE = PairFlow(
+    name="reconcile",
+    flow="flows.reconcile.flow:reconcile",
+    cron="30 8 * * *",  # UTC: the previous day is over across the Americas and Europe
+    description="Reconcile {src} with {dst}: yesterday's orders (missing on either side, "
+    "totals, item lines, amounts paid) and the stock per SKU; a table artifact, and the event "
+    "storebridge.reconcile.differences when anything differs.",
+)
+
+
+def pair_flows(store: SystemSpec, office: SystemSpec) -> tuple[PairFlow, ...]:
+    """The flows a pair runs beside its use cases: its systems' own (`SystemSpec.pair_flows`,
+    e.g. Sage 300's GL postings), and the reconciliation where both systems have a reader."""
+    from flows.reconcile import READERS
+
+    every = (RECONCILE,) if store.slug in READERS and office.slug in READERS else ()
+    return (*store.pair_flows, *office.pair_flows, *every)
+
 
 HEADER = """\
 # storebridge deployments (Prefect 3.8): every use case of every store <-> back-office pair.
@@ -241,7 +262,7 @@ def render() -> str:
                     tags=("backfill",),
                     pool=pool,
                 )
-        for extra in (*store.pair_flows, *office.pair_flows):
+        for extra in pair_flows(store, office):
             titles = {"src": store.title, "dst": office.title}
             out += _entry(
                 extra.flow,

@@ -17,9 +17,10 @@ DEPLOYMENTS: list[dict[str, Any]] = PREFECT_YAML["deployments"]
 
 
 def _pair_flow_names() -> set[str]:
+    from deployments.render import RECONCILE
     from flows import registry
 
-    return {f.name for s in registry.specs() for f in s.pair_flows}
+    return {RECONCILE.name} | {f.name for s in registry.specs() for f in s.pair_flows}
 
 
 # the use cases' deployments (not the flows a system runs beside them, e.g. GL postings)
@@ -146,14 +147,19 @@ def test_runs_of_an_on_premise_system_go_to_the_worker_next_to_it() -> None:
 
 
 def test_every_pair_flow_has_its_daily_deployment() -> None:
+    """Sage 300's GL postings for each store, and a nightly reconciliation for every pair."""
+    from deployments.render import pair_flows
     from flows import registry
     from flows.registry import Kind
 
-    stores = [s.slug for s in registry.specs() if s.kind is Kind.STORE]
     have = {(d["name"], d["entrypoint"]) for d in DEPLOYMENTS}
-    for office in registry.specs():
-        for extra in office.pair_flows:
-            module, _, function = extra.flow.partition(":")
-            for store in stores:
-                name = f"{store}-{office.slug}-{extra.name}"
+    wanted = set()
+    for store in (s for s in registry.specs() if s.kind is Kind.STORE):
+        for office in (s for s in registry.specs() if s.kind is Kind.BACK_OFFICE):
+            for extra in pair_flows(store, office):
+                module, _, function = extra.flow.partition(":")
+                name = f"{store.slug}-{office.slug}-{extra.name}"
+                wanted.add(name)
                 assert (name, f"{module.replace('.', '/')}.py:{function}") in have, name
+    assert {"shift4shop-sage300-gl-postings", "bigcommerce-salesforce-reconcile"} <= wanted
+    assert not any(n.startswith("shift4shop-salesforce-gl") for n in wanted)
