@@ -148,9 +148,13 @@ def test_the_scanner_finds_what_it_looks_for(tmp_path: Path) -> None:
     assert "artifact a [d]: e-mail j***(20)" in scanner.report()
 
 
-@pytest.mark.parametrize("store", ["shift4shop", "bigcommerce"])
+@pytest.mark.parametrize(
+    ("store", "office"),
+    [("shift4shop", "salesforce"), ("bigcommerce", "salesforce"), ("shift4shop", "sage300")],
+)
 def test_the_demo_leaks_nothing(
     store: str,
+    office: str,
     tmp_path: Path,
     prefect_server: None,
     restore_environ: None,
@@ -160,7 +164,7 @@ def test_the_demo_leaks_nothing(
     before, stored = flow_run_ids(), result_files()
     workdir = str(tmp_path / "demo")
     demo = runner.invoke(
-        app, ["demo", "--source", store, "--target", "salesforce", "--workdir", workdir]
+        app, ["demo", "--source", store, "--target", office, "--workdir", workdir]
     )
     assert demo.exit_code == 0, demo.output
     assert "order-to-cash" in demo.output
