@@ -9,7 +9,11 @@ them on the server `PREFECT_API_URL` names.
 * **zombie runs**: a run whose heartbeats stopped for 3 intervals (killed with -9, machine
   lost) is set Crashed, which frees its deployment's concurrency slot (runs send heartbeats when
   `PREFECT_FLOWS_HEARTBEAT_FREQUENCY` is set; prefect.yaml sets 30 s for its work pool). The
-  state store's pair lease of such a run expires on its own after its time to live.
+  state store's pair lease of such a run expires on its own after its time to live;
+* **anomalies** (off by default: `STOREBRIDGE_ANOMALY_ALERTS=true` when applying): N
+  `storebridge.anomaly` events of one use case and pair within an hour (`flows/anomaly.py`: an
+  order far outside the merchant's normal, stock or prices moving beyond their thresholds),
+  routed to the same notification block; the alert names the record, the rule and the score.
 
 Alerts go to a Prefect notification block (`--notify <block name>`: Slack, Teams, PagerDuty,
 a custom webhook, ...). Without one, they are recorded as the automation's events, visible in
@@ -19,11 +23,18 @@ the UI's event feed. Automations are named `storebridge: ...`; applying again re
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 PREFIX = "storebridge: "
+ANOMALY_ALERTS_VARIABLE = "STOREBRIDGE_ANOMALY_ALERTS"
+
+
+def _anomaly_alerts_wanted() -> bool:
+    """The anomaly automation is applied only when asked for (off by default)."""
+    return os.environ.get(ANOMALY_ALERTS_VARIABLE, "").strip().lower() in ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,8 @@ class AlertSettings:
     quiet_use_case: str = "order-to-cash"
     heartbeat_s: int = 30
     notify_block: str | None = None
+    anomaly_alerts: bool = field(default_factory=_anomaly_alerts_wanted)
+    anomalies_per_hour: int = 1
 
 
 def _actions(block_id: UUID | None, subject: str, body: str) -> list[Any]:
@@ -43,6 +56,37 @@ def _actions(block_id: UUID | None, subject: str, body: str) -> list[Any]:
     if block_id is None:
         return [DoNothing()]
     return [SendNotification(block_document_id=block_id, subject=subject, body=body)]
+
+
+def anomaly_alert(settings: AlertSettings, block_id: UUID | None = None) -> Any:
+    """The automation on ``storebridge.anomaly`` events (see the module docstring)."""
+    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+    n = settings.anomalies_per_hour
+    return AutomationCore(
+        name=PREFIX + "anomalies",
+        description=f"{n} or more anomaly flags of one use case and pair within an hour",
+        trigger=EventTrigger(
+            expect={"storebridge.anomaly"},
+            match={"prefect.resource.id": "storebridge.record.*"},
+            for_each={"storebridge.use-case", "storebridge.source", "storebridge.target"},
+            posture=Posture.Reactive,
+            threshold=n,
+            within=dt.timedelta(hours=1),
+        ),
+        actions=_actions(
+            block_id,
+            "storebridge: anomaly {{ event.resource['storebridge.rule'] }}",
+            "{{ event.resource['storebridge.use-case'] }} "
+            "{{ event.resource['storebridge.source'] }} -> "
+            "{{ event.resource['storebridge.target'] }}: "
+            "{{ event.resource['prefect.resource.name'] }} flagged "
+            "{{ event.resource['storebridge.rule'] }} (score "
+            "{{ event.resource['storebridge.score'] }}, held for review: "
+            "{{ event.resource['storebridge.held'] }}); see the run's anomalies artifact "
+            "and storebridge deadletters list",
+        ),
+    )
 
 
 def definitions(settings: AlertSettings, block_id: UUID | None = None) -> list[Any]:
@@ -144,6 +188,7 @@ def definitions(settings: AlertSettings, block_id: UUID | None = None) -> list[A
                 )
             ],
         ),
+        *([anomaly_alert(settings, block_id)] if settings.anomaly_alerts else []),
     ]
 
 

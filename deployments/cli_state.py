@@ -15,7 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from connectors.state import DeadLetter, DeadLetterNotFoundError, DeadLetterStatus, StateStore
+from connectors.state import (
+    DeadLetter,
+    DeadLetterKind,
+    DeadLetterNotFoundError,
+    DeadLetterStatus,
+    ReviewDecision,
+    StateStore,
+)
 
 state_app = typer.Typer(
     help="Create, upgrade and inspect the sync state database.", no_args_is_help=True
@@ -174,11 +181,21 @@ def replay(
     ids: Annotated[
         list[int] | None, typer.Argument(help="dead letter ids (default: all open)")
     ] = None,
+    accept: Annotated[
+        bool,
+        typer.Option(
+            "--accept",
+            help="load review items (records held for review, e.g. anomalies) despite their "
+            "flags: the decision is kept on the letter",
+        ),
+    ] = False,
 ) -> None:
     """Re-run each letter's use case and pair for its records (re-read from the source).
 
     Only the failed records are redone. Success resolves their dead letters; a new failure
-    reopens them with the new error (a replayed letter is never left hidden).
+    reopens them with the new error (a replayed letter is never left hidden). A review item
+    (a record held as an anomaly) is checked again and held again while it is still flagged,
+    unless `--accept` is given.
     """
     from flows.usecases import parse_stream
 
@@ -198,6 +215,8 @@ def replay(
             typer.echo(f"{stream}: cannot replay: {exc}", err=True)
             continue
         for d in group:
+            if accept and d.kind is DeadLetterKind.REVIEW:
+                store.decide_review(d.id, ReviewDecision.ACCEPT)
             store.set_dead_letter_status(d.id, DeadLetterStatus.REPLAYED, note="replay requested")
         try:
             result = use_case.flow_function(

@@ -1,6 +1,7 @@
 """The one sync engine: any use case, any (source, target) pair, as plain functions.
 
-    plan ─► read a page ─► decode + admit ─► skip unchanged ─► validate ─► load (target hooks)
+    plan ─► read a page ─► decode + admit ─► skip unchanged ─► validate ─► inspect (anomalies)
+         ─► load (target hooks)
          ─► record the batch (bindings, dead letters, resolutions: one transaction)
          ─► next page … ─► finish (deferred writes) ─► inbox routes done ─► watermark ─► summary
 
@@ -8,7 +9,9 @@ It streams: a page is read, loaded and recorded before the next one is read, so 
 any size runs in bounded memory. A record is written only when the hash of what would be written
 differs from the one bound in xref; it is created (counted "created") only when storebridge never
 wrote it to that target before. Bad rows become dead letters naming the record and field; the
-batch goes on. `flows/sync.py` wraps these steps in Prefect tasks.
+batch goes on. A use case may `inspect` each batch before it loads (`flows/anomaly.py`): its
+flags go to the run's summary, and records it holds for review become review dead letters instead
+of being written. `flows/sync.py` wraps these steps in Prefect tasks.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, Literal
 from connectors.clock import utcnow
 from connectors.http.redaction import redact_record, redact_text
 from connectors.records import Failure, Page
-from connectors.state import BatchRecord, BindRequest, StateStore, Window
+from connectors.state import BatchRecord, BindRequest, Observation, Review, StateStore, Window
 from flows import registry
 from flows.ports import (
     DecodeError,
@@ -39,6 +42,7 @@ from transforms.canonical import Entity
 
 Mode = Literal["incremental", "window", "ids", "inbox"]
 DEAD_LETTER_SAMPLE = 100  # dead letters listed in a run summary (all are in the state store)
+FLAG_SAMPLE = 500  # anomaly flags listed in a run summary (each is also a Prefect event)
 
 
 @dataclass
@@ -220,6 +224,9 @@ class BatchReport:
     failures: list[Failure] = field(default_factory=list)
     dead_letter_ids: list[int] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
+    flags: list[dict[str, Any]] = field(default_factory=list)  # anomaly flags (inspect hook)
+    held: int = 0  # records held for review instead of loaded
+    accepted: int = 0  # held records a reviewer accepted, loaded despite their flags
 
     def add(self, status: Status, n: int = 1) -> None:
         self.counts[status.value] = self.counts.get(status.value, 0) + n
@@ -258,6 +265,54 @@ def prepare(
                 continue
             items.append(Item(r, h, binding))
     return items, done
+
+
+@dataclass
+class Inspection:
+    """What a use case's `inspect` hook found in a batch before it loads (`flows/anomaly.py`).
+
+    Attributes:
+        held: FAILED outcomes of the records held for review instead of loaded (each failure a
+            `connectors.state.Review`: it becomes a review dead letter).
+        flags: the anomaly flags as plain dicts (record, rule, score, reasons, held), without
+            personal data.
+        memory: what to remember of records (by source id) once the target got them.
+        keep: how many remembered rows the stream keeps (None: one per record, unbounded).
+        accepted: records held earlier that a reviewer accepted (loaded despite their flags).
+    """
+
+    held: list[Outcome] = field(default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    memory: dict[str, Observation] = field(default_factory=dict)
+    keep: int | None = None
+    accepted: int = 0
+
+
+@dataclass
+class Memory:
+    """Observations of inspected records waiting for their outcome: a target may defer a write
+    to a later batch or to `finish`, and only what the target got is remembered."""
+
+    waiting: dict[str, Observation] = field(default_factory=dict)
+    keep: int | None = None
+
+
+def inspect(
+    plan: Plan,
+    state: StateStore,
+    target: Target[Any],
+    records: Sequence[Any],
+    items: Sequence[Item[Any]],
+) -> tuple[list[Item[Any]], Inspection]:
+    """The use case's `inspect` hook over a prepared batch: the items still to load, and what
+    it found. The hook gets the items to write and every record of the batch (those not among
+    the items are unchanged or failed the target's rules)."""
+    hook = plan.use_case.inspector
+    if hook is None or not records:
+        return list(items), Inspection()
+    found: Inspection = hook(plan, state, target, items, records)
+    held = {o.ref.key for o in found.held}
+    return [i for i in items if i.ref.key not in held], found
 
 
 def settle(
@@ -373,18 +428,42 @@ def record(
     extra: Sequence[Outcome],
     failures: Sequence[Failure],
     run_id: str | None,
+    inspection: Inspection | None = None,
+    memory: Memory | None = None,
 ) -> BatchReport:
-    """Make a batch's outcome durable at once (one transaction) and count it."""
+    """Make a batch's outcome durable at once (one transaction) and count it. What the
+    inspection (or an earlier one, in `memory`) remembers of records that now loaded is
+    written with it."""
     outcomes = [*extra, *result.outcomes]
     binds, dead, succeeded, final = settle(target, outcomes)
     binds += result.binds + echo_guards(state, plan, final)
     dead = [masked(f) for f in (*failures, *dead)]
-    counts = state.record_batch(BatchRecord(plan.stream, binds, dead, succeeded, run_id))
+    memory = memory if memory is not None else Memory()
+    if inspection is not None:
+        memory.waiting.update(inspection.memory)
+        memory.keep = inspection.keep if inspection.keep is not None else memory.keep
+    loaded = {key for _, _, key in succeeded}
+    finished = loaded | {o.ref.id for o in final if o.status is Status.FAILED}
+    remember = [memory.waiting.pop(k) for k in sorted(finished & set(memory.waiting))]
+    remember = [o for o in remember if o.external_id in loaded]
+    counts = state.record_batch(
+        BatchRecord(plan.stream, binds, dead, succeeded, run_id, remember, memory.keep)
+    )
     report = BatchReport(
         failures=dead, dead_letter_ids=counts.dead_letter_ids, counters=dict(result.counters)
     )
     for o in final:
         report.add(o.status)
+    if inspection is not None:
+        reviews = {
+            f.record: dl
+            for f, dl in zip(dead, counts.dead_letter_ids, strict=False)
+            if isinstance(f, Review)
+        }
+        report.flags = [
+            {**flag, "review": reviews.get(flag["record"])} for flag in inspection.flags
+        ]
+        report.held, report.accepted = len(inspection.held), inspection.accepted
     return report
 
 
@@ -405,6 +484,10 @@ class RunSummary:
     skipped: int = 0
     dead_lettered: int = 0
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    flagged: int = 0  # anomaly flags raised (a record may raise several)
+    held_for_review: int = 0  # records held as review dead letters instead of loaded
+    accepted: int = 0  # held records loaded because a reviewer accepted them
+    flags: list[dict[str, Any]] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     batches: int = 0
@@ -428,6 +511,10 @@ class RunSummary:
                 )
         for key, value in report.counters.items():
             self.counters[key] = self.counters.get(key, 0) + value
+        self.flagged += len(report.flags)
+        self.held_for_review += report.held
+        self.accepted += report.accepted
+        self.flags += report.flags[: max(0, FLAG_SAMPLE - len(self.flags))]
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

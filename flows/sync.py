@@ -27,7 +27,7 @@ from prefect.utilities.annotations import quote
 from connectors.http import TransientError, all_usage
 from connectors.records import Failure, Page
 from connectors.state import StateStore
-from flows import artifacts, engine, observe, registry
+from flows import anomaly, artifacts, engine, observe, registry
 from flows.lease import PairLease
 from flows.ports import Context, LoadResult, Source, Target
 from flows.registry import Role
@@ -89,19 +89,28 @@ def load(
     records: Sequence[Any],
     failures: Sequence[Failure],
     run_id: str | None,
+    memory: engine.Memory | None = None,
 ) -> engine.BatchReport:
-    """Write one batch (idempotent: safe to retry), then record its outcome at once."""
+    """Write one batch (idempotent: safe to retry), then record its outcome at once. The use
+    case's `inspect` hook runs first: records it holds for review are not written."""
     items, done = engine.prepare(target, state, records)
+    items, found = engine.inspect(plan, state, target, records, items)
     result = target.load(items) if items else LoadResult()
-    return engine.record(state, plan, target, result, done, failures, run_id)
+    return engine.record(
+        state, plan, target, result, [*done, *found.held], failures, run_id, found, memory
+    )
 
 
 @task(**TASK_OPTIONS)
 def finish(
-    target: Target[Any], state: StateStore, plan: engine.Plan, run_id: str | None
+    target: Target[Any],
+    state: StateStore,
+    plan: engine.Plan,
+    run_id: str | None,
+    memory: engine.Memory | None = None,
 ) -> engine.BatchReport:
     """Write what the target deferred to pack its calls, and record it."""
-    return engine.record(state, plan, target, target.finish(), (), (), run_id)
+    return engine.record(state, plan, target, target.finish(), (), (), run_id, None, memory)
 
 
 STEPS: dict[str, Any] = {"extract": extract, "transform": transform, "load": load, "finish": finish}
@@ -257,6 +266,8 @@ def _run(
     failures: list[Failure] = []
     key = artifacts.artifact_key(use_case.name, source, target, plan.mode)
     announce = observe.Announcer(use_case.name, source, target, use_case.entity.value)
+    flagger = anomaly.Announcer(use_case.name, source, target, use_case.entity.value)
+    memory = engine.Memory()  # what the inspect hook remembers, until its records load
     progress: artifacts.Progress | None = None
 
     def loaded(report: engine.BatchReport) -> None:
@@ -272,6 +283,7 @@ def _run(
             )
         if in_run:
             announce.dead_letters(report.failures, report.dead_letter_ids)
+            flagger.flags(report.flags)
             if progress is not None:
                 progress.update(summary.read - len(pending) - len(failures))
 
@@ -296,7 +308,7 @@ def _run(
         while len(pending) >= size or (cursor is None and (pending or failures)):
             chunk, pending = pending[:size], pending[size:]
             lease.check()
-            report = load(wrap(dst), state, plan, wrap(chunk), wrap(failures), run_id)
+            report = load(wrap(dst), state, plan, wrap(chunk), wrap(failures), run_id, wrap(memory))
             failures = []
             loaded(report)
         logger.info(
@@ -311,7 +323,7 @@ def _run(
         if cursor is None:
             break
     lease.check()
-    loaded(finish(wrap(dst), state, plan, run_id))
+    loaded(finish(wrap(dst), state, plan, run_id, wrap(memory)))
     if plan.route_ids:  # every claimed event is now loaded, skipped or dead-lettered
         state.complete_events(plan.route_ids)
     if plan.window is not None:  # only after every batch loaded
@@ -321,6 +333,8 @@ def _run(
         if progress is not None:
             progress.complete()
         artifacts.publish(summary)
+        if use_case.inspect:
+            anomaly.publish(summary)
         announce.written(summary)
     logger.info(
         "read %d, created %d, updated %d, unchanged %d, skipped %d, dead-lettered %d",

@@ -3,9 +3,11 @@
 A use case says which entity moves, in which direction, how much per batch, how far an
 incremental run overlaps its watermark, which webhook topics it subscribes to, and the few hooks
 that are not data: which records to admit (the same filter on every read path: window, ids,
-webhook, replay) and which entity a write is echoed as (so our own writes are not read back as
-changes). Which systems can play which role is the registry's business (`flows/registry.py`);
-a run is a use case plus a (source, target) pair.
+webhook, replay), which entity a write is echoed as (so our own writes are not read back as
+changes), and which anomaly checks inspect each batch before it loads (`inspect`, a
+"module:function" in `flows/anomaly.py`: orders, stock or prices; flags reach the run's artifact
+and a Prefect event, and may hold a record for review). Which systems can play which role is the
+registry's business (`flows/registry.py`); a run is a use case plus a (source, target) pair.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class UseCase:
     echo: Entity | None = None  # entity a write is echoed back as, through the target system
     defaults: dict[str, str] = field(default_factory=dict)  # default source and target
     flow: str = ""  # "module:function" of its Prefect flow
+    # "module:function" of the hook that inspects each batch before it loads (anomaly checks:
+    # `flows.engine.inspect` calls it with the plan, state, target, items and done outcomes)
+    inspect: str = ""
 
     @property
     def flow_function(self) -> Any:
@@ -95,6 +100,15 @@ class UseCase:
         from flows.registry import load
 
         return load(self.flow)
+
+    @property
+    def inspector(self) -> Any:
+        """The `inspect` hook, or None when the use case inspects nothing."""
+        if not self.inspect:
+            return None
+        from flows.registry import load
+
+        return load(self.inspect)
 
     @property
     def env_prefix(self) -> str:
@@ -123,6 +137,7 @@ ORDER_TO_CASH = UseCase(
     echo=Entity.FULFILLMENT,
     defaults={"source": "shift4shop", "target": "salesforce"},
     flow="flows.order_to_cash:order_to_cash",
+    inspect="flows.anomaly:inspect_orders",
 )
 FULFILMENT = UseCase(
     name="fulfilment",
@@ -152,6 +167,7 @@ CATALOG = UseCase(
     batch_size=100,
     defaults={"source": "salesforce", "target": "shift4shop"},
     flow="flows.catalog:catalog",
+    inspect="flows.anomaly:inspect_prices",
 )
 INVENTORY = UseCase(
     name="inventory",
@@ -161,6 +177,7 @@ INVENTORY = UseCase(
     batch_size=1000,
     defaults={"source": "salesforce", "target": "shift4shop"},
     flow="flows.inventory:inventory",
+    inspect="flows.anomaly:inspect_stock",
 )
 
 USE_CASES: dict[str, UseCase] = {

@@ -1,5 +1,6 @@
-"""Durable sync state: the binder (xref), watermarks, the webhook inbox, dead letters, leases
-and the pseudonymisation key of personal data used as keys (`meta`).
+"""Durable sync state: the binder (xref), watermarks, the webhook inbox, dead letters (errors and
+review items), leases, the pseudonymisation key of personal data used as keys (`meta`), and what
+the anomaly checks remember per pair (`anomaly_memory`).
 
 SQLAlchemy 2 on a SQLite file by default, PostgreSQL by URL (``STOREBRIDGE_STATE_URL``); the
 schema is managed by Alembic (`StateStore.upgrade`). See `StateStore` for the operations.
@@ -15,10 +16,14 @@ from connectors.state.records import (
     BindRequest,
     DeadLetter,
     DeadLetterConflictError,
+    DeadLetterKind,
     DeadLetterNotFoundError,
     DeadLetterStatus,
     InboxEvent,
     InboxStatus,
+    Observation,
+    Review,
+    ReviewDecision,
     RoutedEvent,
     Subscription,
     Window,
@@ -36,11 +41,15 @@ __all__ = [
     "Binding",
     "DeadLetter",
     "DeadLetterConflictError",
+    "DeadLetterKind",
     "DeadLetterNotFoundError",
     "DeadLetterStatus",
     "InboxEvent",
     "InboxStatus",
+    "Observation",
     "Pseudonymiser",
+    "Review",
+    "ReviewDecision",
     "RoutedEvent",
     "StateSettings",
     "StateStore",

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from connectors.records import Failure
 from connectors.state.base import chunks
 from connectors.state.deadletters import DeadLetterStore
-from connectors.state.records import BindRequest
+from connectors.state.memory import MemoryStore
+from connectors.state.records import BindRequest, Observation, Review
 from connectors.state.xref import KEY_COLUMNS, XrefStore, _values
 
 
@@ -31,6 +32,11 @@ class BatchRecord:
         succeeded: (system, entity, external id) of records now in the target: their open
             dead letters of this stream are resolved.
         run_id: the flow run.
+        memory: what the anomaly checks remember of records of this batch that loaded
+            (`connectors.state.memory`), under `flow`; `memory_keep` bounds the stream's rows.
+
+    A failure that is a `Review` becomes a dead letter of kind ``review`` with its findings
+    and other side.
     """
 
     flow: str
@@ -38,6 +44,8 @@ class BatchRecord:
     failures: Sequence[Failure] = ()
     succeeded: Sequence[tuple[str, str, str]] = ()
     run_id: str | None = None
+    memory: Sequence[Observation] = ()
+    memory_keep: int | None = None
 
 
 @dataclass
@@ -47,7 +55,7 @@ class BatchCounts:
     resolved: int = 0
 
 
-class BatchStore(XrefStore, DeadLetterStore):
+class BatchStore(XrefStore, DeadLetterStore, MemoryStore):
     """The one-transaction batch write."""
 
     def record_batch(self, record: BatchRecord) -> BatchCounts:
@@ -78,11 +86,16 @@ class BatchStore(XrefStore, DeadLetterStore):
                     "external_id": f.external_id,
                 }
                 fields = {"error_class": f.error_class, "message": f.message, "payload": f.payload}
-                counts.dead_letter_ids.append(
-                    self._add_dead_letter(session, key, fields, record.run_id).id
+                review = (
+                    {"findings": f.findings, "other": f.other} if isinstance(f, Review) else None
                 )
+                counts.dead_letter_ids.append(
+                    self._add_dead_letter(session, key, fields, record.run_id, review).id
+                )
+            if record.memory:
+                self._remember(session, record.flow, record.memory, record.memory_keep)
             return counts
 
-        if not (rows or record.failures or by_kind):
+        if not (rows or record.failures or by_kind or record.memory):
             return BatchCounts()
         return self._write(work)

@@ -7,6 +7,14 @@ replay re-reads the record from its source by id), and the record's e-mails, pho
 companies and street addresses are masked in both. A record has at most one OPEN dead letter per
 flow (a partial unique index on both dialects): a second failure updates it and counts the
 attempt. A replayed dead letter that fails again is reopened; a later successful load resolves it.
+
+Letters have a `kind` (revision 0007): ``error``, or ``review`` for a record held for a person's
+decision instead of loaded (an anomaly, a possible duplicate). `add_review` (or a `Review` in a
+recorded batch) parks it with its `findings` and optionally the `other` side to compare it with
+(masked like the payload), in table ``dead_letter_reviews``; `decide_review` records the decision
+(`ReviewDecision`) that the next load of the record honours (`review_decisions`); loading the
+record resolves the letter as any. A held record that then fails to load is an error again (its
+letter's error class is no longer the one it was held as).
 """
 
 from __future__ import annotations
@@ -14,19 +22,22 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.state.base import StoreBase, chunks, to_record, unique
-from connectors.state.models import DeadLetterRow, utcnow
+from connectors.state.base import StoreBase, chunks, unique
+from connectors.state.models import DeadLetterReviewRow, DeadLetterRow, utcnow
 from connectors.state.records import (
     DeadLetter,
     DeadLetterConflictError,
+    DeadLetterKind,
     DeadLetterNotFoundError,
     DeadLetterStatus,
+    ReviewDecision,
 )
 
 KEY_COLUMNS = ("flow", "system", "entity", "external_id")
@@ -70,8 +81,53 @@ def redact_message(message: str, payload: Any = None) -> str:
     return redact_dead_letter(message, payload)[0]
 
 
-def _dead_letter(row: DeadLetterRow) -> DeadLetter:
-    return to_record(DeadLetter, row, status=DeadLetterStatus)
+REVIEW_FIELDS = ("kind", "findings", "other", "decision")
+
+
+def _dead_letter(row: DeadLetterRow, review: DeadLetterReviewRow | None = None) -> DeadLetter:
+    """The letter of `row`; a review while its error class is the one it was held as."""
+    base = {
+        f: getattr(row, f)
+        for f in DeadLetter.__dataclass_fields__
+        if f not in REVIEW_FIELDS and f != "status"
+    }
+    letter = DeadLetter(**base, status=DeadLetterStatus(row.status))
+    if review is None or review.held_as != row.error_class:
+        return letter
+    return replace(
+        letter,
+        kind=DeadLetterKind.REVIEW,
+        findings=review.findings,
+        other=review.other,
+        decision=review.decision,
+    )
+
+
+def _with_reviews() -> Any:
+    """Letters with their review rows (None for errors)."""
+    return select(DeadLetterRow, DeadLetterReviewRow).outerjoin(
+        DeadLetterReviewRow, DeadLetterReviewRow.dead_letter_id == DeadLetterRow.id
+    )
+
+
+def _masked_other(other: Any) -> Any:
+    """A review's other side as stored: its payload masked like a letter's."""
+    if isinstance(other, dict) and "payload" in other:
+        return {**_plain(other), "payload": redact(other["payload"])}
+    return None if other is None else redact(other)
+
+
+def _decision(decision: ReviewDecision | str) -> str:
+    """A valid decision's text (`ReviewDecision`, or ``link:<target id>``).
+
+    Raises:
+        ValueError: not a decision, or a link without the target's id.
+    """
+    head, _, rest = str(decision).partition(":")
+    kind = ReviewDecision(head)
+    if (kind is ReviewDecision.LINK) != bool(rest.strip()):
+        raise ValueError(f"{decision!r}: a link names the target's record (link:<id>), only it")
+    return f"{kind.value}:{rest.strip()}" if rest.strip() else kind.value
 
 
 class DeadLetterStore(StoreBase):
@@ -108,10 +164,39 @@ class DeadLetterStore(StoreBase):
         fields = {"error_class": error_class, "message": message, "payload": payload}
         return self._write(lambda session: self._add_dead_letter(session, key, fields, flow_run_id))
 
-    def _add_dead_letter(
-        self, session: Session, key: dict[str, str], fields: dict[str, Any], run_id: str | None
+    def add_review(
+        self,
+        *,
+        flow: str,
+        system: str,
+        entity: str,
+        external_id: str,
+        error_class: str,
+        message: str,
+        payload: Any = None,
+        findings: Any = None,
+        other: Any = None,
+        flow_run_id: str | None = None,
     ) -> DeadLetter:
-        """Insert (or count one more failure of) the open dead letter of `key`, in `session`."""
+        """Hold a record for review: a dead letter of kind ``review`` (see `add_dead_letter`;
+        `findings` and `other` as in `connectors.state.records.Review`)."""
+        key = {"flow": flow, "system": system, "entity": entity, "external_id": external_id}
+        fields = {"error_class": error_class, "message": message, "payload": payload}
+        review = {"findings": findings, "other": other}
+        return self._write(
+            lambda session: self._add_dead_letter(session, key, fields, flow_run_id, review)
+        )
+
+    def _add_dead_letter(
+        self,
+        session: Session,
+        key: dict[str, str],
+        fields: dict[str, Any],
+        run_id: str | None,
+        review: dict[str, Any] | None = None,
+    ) -> DeadLetter:
+        """Insert (or count one more failure of) the open dead letter of `key`, in `session`;
+        with `review` (findings, other), as a review item."""
         now = utcnow()
         # Messages name records and fields; personal data in them is masked like payloads.
         message, payload = redact_dead_letter(fields["message"], fields["payload"])
@@ -144,7 +229,27 @@ class DeadLetterStore(StoreBase):
         row = session.scalars(
             select(DeadLetterRow).filter_by(**key, status=DeadLetterStatus.OPEN.value)
         ).one()
-        return _dead_letter(row)
+        if review is None:  # an error (the table of reviews is not read: any revision works)
+            return _dead_letter(row)
+        held = self._insert(DeadLetterReviewRow).values(
+            dead_letter_id=row.id,
+            held_as=row.error_class,
+            findings=redact(review.get("findings")),  # no personal data; masked if any
+            other=_masked_other(review.get("other")),
+            updated_at=now,
+        )
+        session.execute(
+            held.on_conflict_do_update(  # a decision already taken stays
+                index_elements=["dead_letter_id"],
+                set_={
+                    "held_as": held.excluded.held_as,
+                    "findings": held.excluded.findings,
+                    "other": held.excluded.other,
+                    "updated_at": held.excluded.updated_at,
+                },
+            )
+        )
+        return _dead_letter(row, session.get(DeadLetterReviewRow, row.id, populate_existing=True))
 
     def _reopen_replayed(self, session: Session, key: dict[str, str]) -> None:
         """Turn the latest REPLAYED dead letter of the record back to OPEN, if none is open."""
@@ -172,21 +277,30 @@ class DeadLetterStore(StoreBase):
         system: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        kind: DeadLetterKind | str | None = None,
     ) -> list[DeadLetter]:
         """Dead letters matching the filters, oldest first (stable for paging).
 
         Raises:
-            ValueError: `status` is not a dead-letter status.
+            ValueError: `status` is not a dead-letter status, or `kind` not a kind.
         """
-        query = select(DeadLetterRow)
+        query = _with_reviews()
         if status is not None:
             query = query.where(DeadLetterRow.status == DeadLetterStatus(status).value)
+        if kind is not None:
+            held = DeadLetterReviewRow.held_as == DeadLetterRow.error_class
+            if DeadLetterKind(kind) is DeadLetterKind.REVIEW:
+                query = query.where(held)
+            else:
+                query = query.where(or_(DeadLetterReviewRow.dead_letter_id.is_(None), ~held))
         if flow is not None:
             query = query.where(DeadLetterRow.flow == flow)
         if system is not None:
             query = query.where(DeadLetterRow.system == system)
         query = query.order_by(DeadLetterRow.id).limit(limit).offset(offset)
-        return self._read(lambda session: [_dead_letter(row) for row in session.scalars(query)])
+        return self._read(
+            lambda session: [_dead_letter(row, rev) for row, rev in session.execute(query).all()]
+        )
 
     def get_dead_letter(self, dead_letter_id: int) -> DeadLetter:
         """One dead letter by id.
@@ -229,6 +343,71 @@ class DeadLetterStore(StoreBase):
         if note is not None:
             values["note"] = note
         return self._update(dead_letter_id, values)
+
+    def decide_review(
+        self, dead_letter_id: int, decision: ReviewDecision | str, *, note: str | None = None
+    ) -> DeadLetter:
+        """Record a reviewer's decision on a review letter (the next load of its record
+        honours it: `review_decisions`); the status does not change.
+
+        Raises:
+            DeadLetterNotFoundError: no dead letter has that id.
+            ValueError: not a decision (`ReviewDecision`, ``link:<id>``), or the letter is not
+                a review.
+        """
+        text = _decision(decision)
+
+        def work(session: Session) -> DeadLetter:
+            letter = self._get(session, dead_letter_id)
+            if letter.kind is not DeadLetterKind.REVIEW:
+                raise ValueError(f"dead letter {dead_letter_id} is an error, not a review item")
+            now = utcnow()
+            session.execute(
+                update(DeadLetterReviewRow)
+                .where(DeadLetterReviewRow.dead_letter_id == dead_letter_id)
+                .values(decision=text, updated_at=now)
+            )
+            values: dict[str, Any] = {"updated_at": now}
+            if note is not None:
+                values["note"] = note
+            session.execute(
+                update(DeadLetterRow).where(DeadLetterRow.id == dead_letter_id).values(**values)
+            )
+            return self._get(session, dead_letter_id)
+
+        return self._write(work, retry_conflicts=False)
+
+    def review_decisions(
+        self, flow: str, system: str, entity: str, external_ids: Iterable[str]
+    ) -> dict[str, str]:
+        """external id -> decision, of the records whose unresolved (open or replayed) review
+        letter of `flow` has one."""
+        ids = unique(external_ids)
+
+        def work(session: Session) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for part in chunks(ids):
+                rows = session.execute(
+                    select(DeadLetterRow.external_id, DeadLetterReviewRow.decision)
+                    .join(
+                        DeadLetterReviewRow,
+                        DeadLetterReviewRow.dead_letter_id == DeadLetterRow.id,
+                    )
+                    .where(
+                        DeadLetterRow.flow == flow,
+                        DeadLetterRow.system == system,
+                        DeadLetterRow.entity == entity,
+                        DeadLetterRow.external_id.in_(part),
+                        DeadLetterRow.status.in_(UNRESOLVED),
+                        DeadLetterReviewRow.held_as == DeadLetterRow.error_class,
+                        DeadLetterReviewRow.decision.is_not(None),
+                    )
+                    .order_by(DeadLetterRow.id)
+                )
+                found.update({external_id: decision for external_id, decision in rows})
+            return found
+
+        return self._read(work) if ids else {}
 
     def mark_resolved(self, dead_letter_id: int, note: str | None = None) -> DeadLetter:
         """Close a dead letter as resolved (see `set_dead_letter_status`)."""
@@ -276,10 +455,14 @@ class DeadLetterStore(StoreBase):
 
     @staticmethod
     def _get(session: Session, dead_letter_id: int) -> DeadLetter:
-        row = session.get(DeadLetterRow, dead_letter_id, populate_existing=True)
-        if row is None:
+        found = session.execute(
+            _with_reviews()
+            .where(DeadLetterRow.id == dead_letter_id)
+            .execution_options(populate_existing=True)
+        ).first()
+        if found is None:
             raise DeadLetterNotFoundError(dead_letter_id)
-        return _dead_letter(row)
+        return _dead_letter(found[0], found[1])
 
     def _update(self, dead_letter_id: int, values: dict[str, Any]) -> DeadLetter:
         stmt = (

@@ -205,6 +205,38 @@ class DeadLetterRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DeadLetterReviewRow(Base):
+    """What makes a dead letter a review item (revision 0007): the record was held for a
+    person's decision as `held_as` (its error class then); while the letter's error class is
+    still that, the letter is a review. Findings carry no personal data; `other` (the other
+    side to compare with) is masked as stored, like the letter's payload."""
+
+    __tablename__ = "dead_letter_reviews"
+
+    dead_letter_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("dead_letters.id", ondelete="CASCADE"), primary_key=True
+    )
+    held_as: Mapped[str] = mapped_column(String(100))
+    findings: Mapped[Any | None] = mapped_column(JsonDoc)
+    other: Mapped[Any | None] = mapped_column(JsonDoc)
+    decision: Mapped[str | None] = mapped_column(String(255))  # accept, create, link:<id>
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnomalyMemoryRow(Base):
+    """What the anomaly checks remember of one source record per (use case, pair) stream: the
+    stock or prices the target last got, or an order's features (no personal data)."""
+
+    __tablename__ = "anomaly_memory"
+    __table_args__ = (Index("ix_anomaly_memory_stream_observed", "stream", "observed_at"),)
+
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JsonDoc)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class LeaseRow(Base):
     """Who runs a (use case, pair) now, until when (renewed while the run is alive)."""
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connectors.records import Failure
+
 
 class InboxStatus(enum.StrEnum):
     """Life cycle of a received webhook event."""
@@ -28,6 +30,22 @@ class DeadLetterStatus(enum.StrEnum):
     REPLAYED = "replayed"  # a replay was started; a new failure reopens it, a success resolves it
     RESOLVED = "resolved"
     IGNORED = "ignored"
+
+
+class DeadLetterKind(enum.StrEnum):
+    """What a dead letter is: a record that failed, or one held for a person's decision."""
+
+    ERROR = "error"
+    REVIEW = "review"
+
+
+class ReviewDecision(enum.StrEnum):
+    """What a reviewer decided about a held record (`decide_review`); the next load of the
+    record honours it. A link carries the target's id: ``link:<id>``."""
+
+    ACCEPT = "accept"  # load it despite its flags
+    CREATE = "create"  # create it although it may duplicate a record of the target
+    LINK = "link"  # bind it to the target's record named after the colon
 
 
 class DeadLetterNotFoundError(KeyError):
@@ -155,3 +173,35 @@ class DeadLetter:
     note: str | None
     created_at: datetime
     updated_at: datetime
+    kind: DeadLetterKind = DeadLetterKind.ERROR
+    findings: Any = None  # a review's reasons: plain JSON, no personal data
+    other: Any = None  # a review's other side: {"ref": "system:entity:id", "payload": {...}}
+    decision: str | None = None  # a review's decision (`ReviewDecision`, `link:<id>`)
+
+
+@dataclass(frozen=True)
+class Review(Failure):
+    """A record held for a person's decision instead of loaded: it becomes a dead letter of
+    kind ``review`` (one open letter per record and flow, like any dead letter).
+
+    Attributes:
+        findings: why it is held, as plain JSON without personal data, e.g. anomaly flags
+            ``[{"rule": "order.quantity", "score": 0.9, "reasons": [...]}]`` or a duplicate
+            match ``{"rule": "customer.duplicate", "score": 0.83, "agreed": ["email", ...]}``.
+        other: the other side of a side-by-side comparison, e.g. the target's customer it may
+            duplicate: ``{"ref": "salesforce:customer:003...", "payload": {...}}``; the payload
+            is masked as stored (like `payload`), so a console that shows both records in clear
+            re-reads them by their refs.
+    """
+
+    findings: Any = None
+    other: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What the anomaly checks remember of one source record (table ``anomaly_memory``)."""
+
+    external_id: str
+    value: Any
+    observed_at: datetime

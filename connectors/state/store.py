@@ -1,5 +1,5 @@
 """`StateStore`: the durable sync state (binder, watermarks, delta links, inbox, dead letters,
-leases, meta).
+leases, meta, anomaly memory).
 
 One store per process is enough: it is safe to share between threads (each call runs its own
 transaction on a pooled connection) and returns plain frozen values, never ORM objects.

@@ -163,9 +163,7 @@ def test_the_demo_leaks_nothing(
 ) -> None:
     before, stored = flow_run_ids(), result_files()
     workdir = str(tmp_path / "demo")
-    demo = runner.invoke(
-        app, ["demo", "--source", store, "--target", office, "--workdir", workdir]
-    )
+    demo = runner.invoke(app, ["demo", "--source", store, "--target", office, "--workdir", workdir])
     assert demo.exit_code == 0, demo.output
     assert "order-to-cash" in demo.output
     outputs = [("demo", "", demo.output), *dead_letter_outputs()]

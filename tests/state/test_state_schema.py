@@ -15,8 +15,10 @@ from sqlalchemy import delete, func, inspect, select, table, update
 from connectors.http.errors import ConfigError
 from connectors.settings import load_settings
 from connectors.state import (
+    DeadLetterKind,
     DeadLetterStatus,
     InboxStatus,
+    Observation,
     StateSettings,
     StateStore,
     head_revision,
@@ -33,6 +35,8 @@ STATE_TABLES = {
     "dead_letters",
     "leases",
     "delta_links",
+    "dead_letter_reviews",
+    "anomaly_memory",
 }
 
 
@@ -44,7 +48,7 @@ def test_upgrade_creates_every_table(empty_store: StateStore) -> None:
     assert empty_store.current_revision() is None
     empty_store.upgrade()
     assert tables(empty_store) == STATE_TABLES | {VERSION_TABLE}
-    assert empty_store.current_revision() == head_revision() == "0006"
+    assert empty_store.current_revision() == head_revision() == "0007"
     indexes = {i["name"] for i in inspect(empty_store.engine).get_indexes("inbox_routes")}
     assert {"ix_inbox_routes_claim", "ix_inbox_routes_status_updated"} <= indexes
 
@@ -155,6 +159,57 @@ def test_upgrade_from_0002_keeps_dead_letters_and_routes_events(
     _check_routed(empty_store, ids)
 
 
+def test_upgrade_from_0006_keeps_letters_as_errors_and_downgrade_keeps_reviews_as_letters(
+    empty_store: StateStore, fake_redactor: list[Any]
+) -> None:
+    empty_store.upgrade("0006")
+    assert "anomaly_memory" not in tables(empty_store)
+    letter = empty_store.add_dead_letter(
+        flow="order-to-cash",
+        system="shift4shop",
+        entity="order",
+        external_id="9",
+        error_class="RecordError",
+        message="order 9: unknown SKU",
+        payload={"id": 9},
+    )
+
+    empty_store.upgrade()
+
+    kept = empty_store.get_dead_letter(letter.id)
+    assert (kept.kind, kept.findings, kept.other, kept.decision) == (
+        DeadLetterKind.ERROR,
+        None,
+        None,
+        None,
+    )
+    assert (kept.message, kept.payload, kept.status) == (
+        "order 9: unknown SKU",
+        {"id": 9},
+        DeadLetterStatus.OPEN,
+    )
+    review = empty_store.add_review(
+        flow="order-to-cash",
+        system="shift4shop",
+        entity="order",
+        external_id="10",
+        error_class="AnomalyReview",
+        message="order 10: held for review",
+        findings=[{"rule": "order.total", "score": 0.7, "reasons": ["total 9,999.00"]}],
+    )
+    empty_store.remember(
+        "order-to-cash:shift4shop->salesforce",
+        [Observation("10", {"total": "9999.00"}, datetime(2026, 11, 1, tzinfo=UTC))],
+    )
+
+    downgrade(empty_store.engine, "0006")
+
+    assert not {"anomaly_memory", "dead_letter_reviews"} & tables(empty_store)
+    empty_store.upgrade()
+    kept = empty_store.get_dead_letter(review.id)
+    assert (kept.kind, kept.message) == (DeadLetterKind.ERROR, "order 10: held for review")
+
+
 def test_deleting_an_event_deletes_its_routes(store: StateStore) -> None:
     event, _ = store.add_event(
         "shift4shop",
@@ -173,11 +228,10 @@ def test_deleting_an_event_deletes_its_routes(store: StateStore) -> None:
 def test_downgrade_step_by_step_then_upgrade(store: StateStore) -> None:
     store.add_event("shift4shop", "d-1", "order", "1", None, [("order-to-cash", "salesforce")])
     downgrade(store.engine, "0003")
-    assert tables(store) == STATE_TABLES - {"leases", "delta_links"} | {VERSION_TABLE}
+    later = {"leases", "delta_links", "dead_letter_reviews", "anomaly_memory"}
+    assert tables(store) == STATE_TABLES - later | {VERSION_TABLE}
     downgrade(store.engine, "0002")
-    assert tables(store) == STATE_TABLES - {"inbox_routes", "meta", "leases", "delta_links"} | {
-        VERSION_TABLE
-    }
+    assert tables(store) == STATE_TABLES - {"inbox_routes", "meta", *later} | {VERSION_TABLE}
     downgrade(store.engine, "0001")
     assert "dead_letters" not in tables(store)
     store.upgrade()
