@@ -50,7 +50,10 @@ def _still_valid(path: Path) -> bool:
         cert = x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError):
         return False
-    return cert.not_valid_after_utc - dt.timedelta(days=1) > dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    # not yet valid counts too: a certificate made while the clock was ahead (a clock test,
+    # a corrected machine clock) would fail every handshake until that date
+    return cert.not_valid_before_utc <= now < cert.not_valid_after_utc - dt.timedelta(days=1)
 
 
 def ensure_tls(directory: Path) -> TlsFiles:
