@@ -165,9 +165,90 @@ def _set(dead_letter_id: int, status: DeadLetterStatus, note: str | None) -> Non
 
 
 @dead_app.command("resolve")
-def resolve(dead_letter_id: int, note: Annotated[str | None, typer.Option()] = None) -> None:
-    """Mark a dead letter resolved (fixed by hand)."""
-    _set(dead_letter_id, DeadLetterStatus.RESOLVED, note)
+def resolve(
+    dead_letter_id: int,
+    note: Annotated[str | None, typer.Option()] = None,
+    link: Annotated[
+        str | None,
+        typer.Option(
+            "--link",
+            metavar="TARGET_ID",
+            help="a review item held as a possible duplicate: bind its record to this record "
+            "of the target (the customer it duplicates, e.g. its Contact Id or customer "
+            "number), then replay it: nothing new is created",
+        ),
+    ] = None,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create", help="a review item held as a possible duplicate: create it anyway"
+        ),
+    ] = False,
+    replay_now: Annotated[
+        bool,
+        typer.Option(
+            "--replay/--no-replay",
+            help="with --link or --create: replay the record now (default), or keep the "
+            "decision for the next `deadletters replay`",
+        ),
+    ] = True,
+) -> None:
+    """Mark a dead letter resolved (fixed by hand), or decide a review item: `--link
+    TARGET_ID` binds it to the target's record it duplicates, `--create` creates it anyway; the
+    decision is kept on the letter and the replay of its record honours it."""
+    if link is None and not create:
+        _set(dead_letter_id, DeadLetterStatus.RESOLVED, note)
+        return
+    if link is not None and create:
+        typer.echo("--link and --create exclude each other", err=True)
+        raise typer.Exit(2)
+    store = open_store()
+    if _get(store, dead_letter_id).kind is not DeadLetterKind.REVIEW:
+        typer.echo(f"dead letter {dead_letter_id} is not a review item", err=True)
+        raise typer.Exit(2)
+    decision = f"{ReviewDecision.LINK.value}:{link}" if link else ReviewDecision.CREATE.value
+    try:
+        decided = store.decide_review(dead_letter_id, decision, note=note)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{dead_letter_id}: decided {decided.decision}")
+    if replay_now:
+        replay(ids=[dead_letter_id], accept=False)
+
+
+@dead_app.command("compare")
+def compare(
+    dead_letter_id: int,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The review console: a possible duplicate's two customers side by side IN CLEAR (names,
+    e-mails, phones, addresses), each re-read from its system by its reference, with how the
+    matcher compared each field. The one command that prints personal data: run it at a
+    console to decide, never where its output is kept (logs, CI, tickets)."""
+    from flows.dedupe import side_by_side
+
+    store = open_store()
+    letter = _get(store, dead_letter_id)
+    try:
+        shown = side_by_side(store, letter)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2, default=str))
+        return
+    score = shown["score"]
+    typer.echo(
+        f"dead letter {dead_letter_id}: {shown['held']} vs {shown['target']}"
+        + (f", score {score:.2f}" if score is not None else "")
+    )
+    width = max([len(str(r["held"])) for r in shown["rows"]] + [len("held")])
+    typer.echo(f"  {'field':<12} {'held':<{width}}  {'target':<{width}}  level")
+    for r in shown["rows"]:
+        typer.echo(
+            f"  {r['field']:<12} {r['held']!s:<{width}}  {r['target']!s:<{width}}  {r['level']}"
+        )
 
 
 @dead_app.command("ignore")

@@ -5,9 +5,13 @@ looked up by e-mail first (`emailaddress1`; a guest's key is a keyed hash, never
 row gets an address as its `storebridge_id`); one matching contact is bound (never duplicated),
 two go to review as a dead letter naming them, none means an account and a contact are created
 in one atomic changeset, both upserted by the alternate key `storebridge_id` so a retried or
-overlapping run updates instead of duplicating. Contacts the CRM already had are bound without a
-hash: Dynamics 365 owns them and storebridge never overwrites them. Field ownership per direction
-lives in the mappings (`transforms/mappings/dynamics365/account.yaml`, `contact.yaml`).
+overlapping run updates instead of duplicating. Before a create, the customer is screened for a
+duplicate the e-mail missed (`flows.dedupe`: one OData `$filter` on contacts per batch, more only
+when the batch's blocks outgrow a filter; `candidates`): a match is linked like an e-mail hit, a
+possible duplicate is held as a review dead letter (`storebridge deadletters resolve ID --link
+<contactid>` or `--create`). Contacts the CRM already had are bound without a hash: Dynamics
+365 owns them and storebridge never overwrites them. Field ownership per direction lives in the
+mappings (`transforms/mappings/dynamics365/account.yaml`, `contact.yaml`).
 
 The way back (`CustomerSource`) reads changed contacts through change tracking (`session.
 ChangeReader`: the delta link moves with the watermark), `modifiedon` polling when tracking is
@@ -18,14 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.http.redaction import redact_record
 from connectors.records import Page
 from connectors.state import Binding, BindRequest, StateStore, Window
-from flows.ports import Context, DecodeError, Item, LoadResult, Outcome, Status, failed, not_found
+from flows import dedupe
+from flows.ports import Context, DecodeError, Item, LoadResult, Outcome, Status, not_found
 from flows.systems.dynamics365.session import (
     D365,
     ChangeReader,
@@ -40,6 +45,7 @@ from flows.systems.dynamics365.session import (
 from transforms import dynamics365 as codec
 from transforms.canonical import Customer, Entity, digest
 from transforms.mapping import MappingError, Symbolic, fingerprint, load_mapping
+from transforms.matching import Probe
 
 CustomerCodec = codec.CustomerCodec  # echo suppression (the SPEC names it here)
 ACCOUNT, CONTACT = "account", "contact"
@@ -120,8 +126,9 @@ def newest(group: Sequence[Customer]) -> Customer:
 class Customers:
     """Resolves, links, creates and refreshes customers (shared by orders and customers)."""
 
-    def __init__(self, session: Session, state: StateStore) -> None:
+    def __init__(self, session: Session, state: StateStore, ctx: Context | None = None) -> None:
         self.session, self.state = session, state
+        self.screen = dedupe.Screen.of(state, D365, ctx)  # duplicates before a create
         self.hasher = CustomerHasher()
         self.known: dict[str, Resolved] = {}  # customer id (or "ext:<key>") -> where it is
         self.creating: dict[str, str] = {}  # e-mail -> storebridge key being created this run
@@ -180,9 +187,13 @@ class Customers:
             )
             for row in rows:
                 matches[str(row.get("emailaddress1") or "").lower()].append(row)
+        fresh = {e: g for e, g in groups.items() if e not in self.creating and not matches.get(e)}
+        verdicts = self.screen.screen(fresh, self.candidates, self.candidates_by_id)
+        self.counters.update(self.screen.take_counters())
         found: dict[str, Resolved] = {}
         for email, group in groups.items():
             hits = matches.get(email, [])
+            verdict = verdicts.get(email)
             if email in self.creating:  # created earlier in this run: the same rows
                 ext = self.creating[email]
                 resolved = self.known.get(f"ext:{ext}") or Resolved(ext=ext)
@@ -195,14 +206,19 @@ class Customers:
                 problems.update({c.ref.id: why for c in group})
                 continue
             elif hits and hits[0].get("_parentcustomerid_value"):
-                ours = bool(hits[0].get("storebridge_id"))
-                resolved = Resolved(
-                    str(hits[0]["_parentcustomerid_value"]),
-                    str(hits[0]["contactid"]),
-                    crm_owned=not ours,
-                )
-                self._bind(group, resolved, "" if ours else None)
-                self.counters["contacts_reused" if ours else "contacts_matched"] += 1
+                resolved = self._matched(group, hits[0])
+            elif verdict is not None and verdict.action == "link" and verdict.candidate:
+                if not verdict.candidate.row.get("_parentcustomerid_value"):
+                    why = (
+                        f"contact {verdict.candidate.target_id} has no parent account (an "
+                        "order needs one): give it one in Dynamics 365, then replay"
+                    )
+                    problems.update({c.ref.id: why for c in group})
+                    continue
+                resolved = self._matched(group, verdict.candidate.row, counted=False)
+            elif verdict is not None and verdict.action in ("review", "refuse"):
+                problems.update({c.ref.id: verdict.why for c in group})
+                continue
             else:
                 try:
                     resolved = self._create(group)
@@ -212,6 +228,60 @@ class Customers:
             for c in group:
                 found[c.ref.id] = self.known[c.ref.id] = resolved
         return found, problems
+
+    def _matched(
+        self, group: list[Customer], hit: Mapping[str, Any], *, counted: bool = True
+    ) -> Resolved:
+        """Link `group` to the contact `hit` (found by e-mail, by a match or by a reviewer)."""
+        ours = bool(hit.get("storebridge_id"))
+        resolved = Resolved(
+            str(hit["_parentcustomerid_value"]), str(hit["contactid"]), crm_owned=not ours
+        )
+        self._bind(group, resolved, "" if ours else None)
+        if counted:  # a link by a match or a reviewer is counted by the screen
+            self.counters["contacts_reused" if ours else "contacts_matched"] += 1
+        return resolved
+
+    # --- duplicate screening (flows.dedupe) ---------------------------------------------------
+    def candidates(self, probe: Probe, limit: int) -> list[dedupe.Candidate]:
+        """Contacts sharing a blocking key with `probe`: the blocks OR-ed into as few `$filter`
+        queries as the URL limit allows (usually one per batch), at most `limit` rows."""
+        from connectors.dynamics365 import resources
+        from connectors.dynamics365.odata import encoded_len, odata_literal
+
+        lit = odata_literal
+        clauses = [f"emailaddress1 eq {lit(e)}" for e in probe.emails]
+        clauses += [f"startswith(emailaddress1,{lit(local + '@')})" for local in probe.locals]
+        clauses += [f"startswith(emailaddress1,{lit(local + '+')})" for local in probe.locals]
+        clauses += [f"endswith(telephone1,{lit(d)})" for d in probe.phones]
+        for prefix, initials in probe.postal.items():
+            names = " or ".join(
+                f"startswith({f},{lit(i)})" for i in initials for f in ("firstname", "lastname")
+            )
+            clauses.append(f"(startswith(address1_postalcode,{lit(prefix)}) and ({names}))")
+        rows = dedupe.Rows(lambda r: str(r["contactid"]), limit)
+        budget = resources.MAX_FILTER_CHARS
+        for group in dedupe.packed(clauses, lambda g: encoded_len(" or ".join(g)) <= budget):
+            found = self.session.client.query(
+                CONTACTS,
+                select=list(CONTACT_COLUMNS),
+                filter=" or ".join(group),
+                expand=ACCOUNT_EXPAND,
+            )
+            if not rows.add(dict(r) for r in found):
+                break
+        return self._candidates(rows.rows.values())
+
+    def candidates_by_id(self, ids: Sequence[str]) -> list[dedupe.Candidate]:
+        """Contacts by contactid (a reviewer's link)."""
+        rows = self.session.rows_where_in(
+            CONTACTS, "contactid", ids, CONTACT_COLUMNS, expand=ACCOUNT_EXPAND
+        )
+        return self._candidates(rows)
+
+    @staticmethod
+    def _candidates(rows: Any) -> list[dedupe.Candidate]:
+        return dedupe.decoded(rows, codec.decode_customer, lambda r: str(r["contactid"]))
 
     # --- writes -------------------------------------------------------------------------------
     def _create(self, group: list[Customer]) -> Resolved:
@@ -347,7 +417,7 @@ class CustomerTarget:
 
     def __init__(self, ctx: Context, session: Session | None = None) -> None:
         self.session = session or Session()
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.hasher = self.customers.hasher
         self.tracker = Tracker()
 
@@ -378,13 +448,14 @@ class CustomerTarget:
             where = Resolved(account.target_id if account else None, item.binding.target_id)
             self._track(item, [self.customers.update(item.record, where)], where)
         fresh = [i for i in items if i.binding is None]
+        self.customers.screen.expect((i.ref, i.record) for i in fresh)
         found, problems = self.customers.resolve([i.record for i in fresh]) if fresh else ({}, {})
         for item in fresh:
             where_or_none = found.get(item.ref.id)
             if where_or_none is None:
                 why = problems.get(item.ref.id, "not resolved")
                 kind = "CustomerMatchError" if "matches" in why else "ValidationError"
-                done.append(failed(item, kind, why))
+                done.append(self.customers.screen.failure(item, item.record, why, kind))
             elif where_or_none.ext is not None:  # being created
                 self._track(item, list(where_or_none.deps), where_or_none)
             elif where_or_none.crm_owned:  # the CRM's contact: bound, never overwritten

@@ -94,7 +94,7 @@ class OrderTarget:
         self.session = session or Session()
         settings = self.session.settings
         self.hasher = OrderHasher(getattr(settings, "order_state_map", None))
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.tracker = Tracker()
         self.price_level_name = str(getattr(settings, "price_level", "Storebridge Web"))
         self.products: dict[str, dict[str, Any] | None] = {}  # SKU -> active product row
@@ -129,13 +129,17 @@ class OrderTarget:
         if not ready:
             return self._result(done)
         price_level = self._price_level()
+        self.customers.screen.expect((i.ref, i.record.customer) for i in ready)
         found, problems = self.customers.resolve([i.record.customer for i in ready])
         bound = [i.binding.target_id for i in ready if i.binding is not None]
         existing = self._lines(bound)
         for item in ready:
             key = item.record.customer.ref.id
             if key in problems:
-                done.append(failed(item, "CustomerMatchError", problems[key]))
+                customer, why = item.record.customer, problems[key]
+                done.append(
+                    self.customers.screen.failure(item, customer, why, "CustomerMatchError")
+                )
                 continue
             try:
                 self._enqueue(item, found[key], price_level, existing)

@@ -10,6 +10,12 @@ Web API has no upsert, but the number makes the create idempotent: a POST answer
 shopper's e-mail, so it is ours and that is success; a row with another e-mail is a collision
 (or a number a person typed), and the next number (`attempt=1`, ...) is taken.
 
+Before a customer is created it is screened for a duplicate (`flows.dedupe`): one SQL query on
+ARCUS per batch (`candidates`: the e-mail's local part, the phone's last digits, the postal code
+with the names' initials) and a scored match; a match is linked like an e-mail hit, a possible
+duplicate is held as a review dead letter (`storebridge deadletters resolve ID --link IDCUST` or
+`--create`), anything else is created.
+
 Customers Sage 300 already had are bound without a hash: Sage owns them, storebridge never
 overwrites them, and the binding the other way lets their edits reach the store customer.
 Customers storebridge created are PATCHed with the fields the store owns when the store's data
@@ -24,13 +30,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from connectors.http import RecordError
 from connectors.records import Page
 from connectors.state import Binding, BindRequest, StateStore
+from flows import dedupe
 from flows.ports import Context, DecodeError, Item, LoadResult, Outcome, Status, failed, not_found
 from flows.systems.sage300.session import (
     AR_CUSTOMERS,
@@ -44,10 +51,12 @@ from flows.systems.sage300.session import (
 from transforms import sage300 as codec
 from transforms.canonical import Customer, Entity, digest
 from transforms.mapping import MappingError, fingerprint
+from transforms.matching import Probe
 
 CustomerCodec = codec.CustomerCodec  # echo suppression (the SPEC names it here)
 NUMBER_ATTEMPTS = 3  # customer numbers tried when the first ones belong to someone else
 NUMBER = "<number>"  # the customer number in a hashed payload (known only once resolved)
+MAX_PARAMETERS = 400  # parameters of one candidate query (SQL Server takes 2,100 at most)
 
 
 class CustomerHasher:
@@ -92,8 +101,9 @@ def _email(value: Any) -> str:
 class Customers:
     """Resolves, links, creates and refreshes customers (shared by orders and customers)."""
 
-    def __init__(self, session: Session, state: StateStore) -> None:
+    def __init__(self, session: Session, state: StateStore, ctx: Context | None = None) -> None:
         self.session, self.state = session, state
+        self.screen = dedupe.Screen.of(state, SAGE, ctx)  # duplicates before a create
         self.hasher = CustomerHasher()
         self.known: dict[str, Resolved] = {}  # customer key -> where it is, this run
         self.by_email: dict[str, Resolved] = {}  # e-mail -> the customer linked/created this run
@@ -139,9 +149,13 @@ class Customers:
                 )
         emails = [e for e in groups if e not in self.by_email]
         matches = self.session.db.customers_by_email(emails) if emails else {}
+        fresh = {e: g for e, g in groups.items() if e not in self.by_email and not matches.get(e)}
+        verdicts = self.screen.screen(fresh, self.candidates, self.candidates_by_id)
+        self.session.counters.update(self.screen.take_counters())
         found: dict[str, Resolved] = {}
         for email, group in groups.items():
             hits: list[Row] = matches.get(email, [])
+            verdict = verdicts.get(email)
             if email in self.by_email:  # linked or created earlier in this run, for other keys
                 resolved = replace(self.by_email[email], created=False)
                 self._bind(group, resolved, "" if not resolved.crm_owned else None)
@@ -154,13 +168,12 @@ class Customers:
                 problems.update({c.ref.key: why for c in group})
                 continue
             elif hits:
-                number = str(hits[0]["IDCUST"])
-                ours = number in self._numbers(group)
-                resolved = Resolved(number, crm_owned=not ours)
-                # Sage's own customers are bound without a hash (never overwritten); ours with
-                # an empty one, so newer details of this key still refresh them.
-                self._bind(group, resolved, "" if ours else None)
-                self.session.counters["customers_reused" if ours else "customers_matched"] += 1
+                resolved = self._matched(group, hits[0])
+            elif verdict is not None and verdict.action == "link" and verdict.candidate:
+                resolved = self._matched(group, verdict.candidate.row, counted=False)
+            elif verdict is not None and verdict.action in ("review", "refuse"):
+                problems.update({c.ref.key: verdict.why for c in group})
+                continue
             else:
                 created = self._create(group)
                 if isinstance(created, str):
@@ -172,6 +185,64 @@ class Customers:
             for c in group:
                 found[c.ref.key] = self.known[c.ref.key] = resolved
         return found, problems
+
+    def _matched(
+        self, group: list[Customer], row: Mapping[str, Any], *, counted: bool = True
+    ) -> Resolved:
+        """Link `group` to the ARCUS `row` (found by e-mail, by a match or by a reviewer)."""
+        number = str(row["IDCUST"])
+        ours = number in self._numbers(group)
+        resolved = Resolved(number, crm_owned=not ours)
+        # Sage's own customers are bound without a hash (never overwritten); ours with an empty
+        # one, so newer details of this key still refresh them.
+        self._bind(group, resolved, "" if ours else None)
+        if counted:  # a link by a match or a reviewer is counted by the screen
+            self.session.counters["customers_reused" if ours else "customers_matched"] += 1
+        return resolved
+
+    # --- duplicate screening (flows.dedupe) ---------------------------------------------------
+    def candidates(self, probe: Probe, limit: int) -> list[dedupe.Candidate]:
+        """ARCUS customers sharing a blocking key with `probe`: one query per few hundred
+        parameters (e-mails, local parts, the phones' last digits, postal codes with the
+        initials of NAMECTAC or NAMECUST), at most `limit` rows."""
+        clauses: list[tuple[str, list[Any]]] = []
+        email = 'LOWER(LTRIM(RTRIM("EMAIL2")))'
+        clauses += [(f"{email} IN (?)", [e]) for e in probe.emails]
+        clauses += [(f"{email} LIKE ?", [f"{local}@%"]) for local in probe.locals]
+        clauses += [(f"{email} LIKE ?", [f"{local}+%"]) for local in probe.locals]
+        clauses += [('RTRIM("TEXTPHON1") LIKE ?', [f"%{d}"]) for d in probe.phones]
+        for prefix, initials in probe.postal.items():
+            names = " OR ".join(
+                ['UPPER("NAMECTAC") LIKE ?', 'UPPER("NAMECUST") LIKE ?'] * len(initials)
+            )
+            args = [f"{i}%" for i in initials for _ in (0, 1)]
+            clauses.append(
+                (f'(UPPER(RTRIM("CODEPSTL")) LIKE ? AND ({names}))', [f"{prefix}%", *args])
+            )
+        rows = dedupe.Rows(lambda r: str(r["IDCUST"]), limit)
+        for group in dedupe.packed(
+            clauses, lambda g: sum(len(args) for _, args in g) <= MAX_PARAMETERS
+        ):
+            where = " OR ".join(sql for sql, _ in group)
+            params = [a for _, args in group for a in args]
+            found = self.session.db.scan(
+                "ARCUS", where=where, params=params, what="customer candidates"
+            )
+            if not rows.add(found):
+                break
+        return self._candidates(rows.rows.values())
+
+    def candidates_by_id(self, numbers: Sequence[str]) -> list[dedupe.Candidate]:
+        """ARCUS customers by number (a reviewer's link)."""
+        return self._candidates(self.session.db.customers(list(numbers)).values())
+
+    def _candidates(self, rows: Any) -> list[dedupe.Candidate]:
+        tz = self.session.timezone
+        return dedupe.decoded(
+            rows,
+            lambda r: codec.decode_customer(r, timezone=tz),
+            lambda r: str(r["IDCUST"]).rstrip(),
+        )
 
     @staticmethod
     def _numbers(group: Sequence[Customer]) -> set[str]:
@@ -315,7 +386,7 @@ class CustomerTarget:
 
     def __init__(self, ctx: Context, session: Session | None = None) -> None:
         self.session = session or Session()
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.hasher = self.customers.hasher
 
     def payload_hash(self, record: Customer) -> str:
@@ -340,13 +411,14 @@ class CustomerTarget:
                 done.append(Outcome(item.ref, Status.UNCHANGED, binding.target_id))
             else:
                 done.append(self._update(item, Resolved(binding.target_id)))
+        self.customers.screen.expect((i.ref, i.record) for i in fresh)
         found, problems = self.customers.resolve([i.record for i in fresh]) if fresh else ({}, {})
         for item in fresh:
             where = found.get(item.ref.key)
             if where is None:
                 why = problems.get(item.ref.key, "not resolved")
                 kind = "CustomerMatchError" if "matches" in why else "RecordError"
-                done.append(failed(item, kind, why))
+                done.append(self.customers.screen.failure(item, item.record, why, kind))
             elif where.crm_owned:  # linked to Sage's customer: bound, never overwritten
                 done.append(Outcome(item.ref, Status.UNCHANGED, where.number))
             elif where.created:  # created now, with this data (or its group's newest)

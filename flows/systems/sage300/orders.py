@@ -160,7 +160,7 @@ class OrderTarget:
         self.session = session or Session()
         self.timezone = self.session.timezone
         self.hasher = OrderHasher(self.timezone)
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.units: dict[str, str] = {}  # item number -> its stocking unit (ICITEM.STOCKUNIT)
 
     # --- Target protocol ----------------------------------------------------------------------
@@ -195,6 +195,7 @@ class OrderTarget:
         present = self._receipts_present(self._receipt_keys(i.record) for i in before)
         # customers first, for the orders still to be entered
         fresh = [i for i in creating if i.ref.key not in found]
+        self.customers.screen.expect((i.ref, i.record.customer) for i in fresh)
         where, problems = self.customers.resolve([i.record.customer for i in fresh])
         for item in creating:
             if item.ref.key in found:
@@ -293,7 +294,7 @@ class OrderTarget:
         if customer is None:
             why = problems.get(order.customer.ref.key, "the customer was not resolved")
             kind = "CustomerMatchError" if "matches" in why else "RecordError"
-            return failed(item, kind, why)
+            return self.customers.screen.failure(item, order.customer, why, kind)
         try:
             payload = self._payload(order, customer.number)
         except MappingError as exc:

@@ -5,7 +5,11 @@ first (never keyed by it: a guest's key is a keyed hash of the address, so no Ac
 gets an e-mail as its `Storebridge_Id__c`); one matching Contact is bound (never duplicated),
 two go to review as a dead letter naming them, none means an Account and a Contact are created,
 upserted by the customer's external id so a retried or overlapping run updates instead of
-duplicating. Contacts the CRM already had are bound without a hash: Salesforce owns them and
+duplicating. Before a create, the customer is screened for a duplicate the e-mail missed
+(`flows.dedupe`: one SOQL query on Contact per batch, more only when the batch's blocks outgrow a
+query URL; `candidates`): a match is linked like an e-mail hit, a possible duplicate is held as
+a review dead letter (`storebridge deadletters resolve ID --link <Contact Id>` or `--create`).
+Contacts the CRM already had are bound without a hash: Salesforce owns them and
 storebridge never overwrites them. Field ownership per direction lives in the mappings
 (`owner: salesforce` fields are written on create only).
 """
@@ -14,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 from connectors.http.redaction import redact_record
 from connectors.records import Page
@@ -25,6 +30,7 @@ from connectors.salesforce.models import SaveResult
 from connectors.salesforce.resources import EXTERNAL_ID_FIELD as EXT
 from connectors.salesforce.writer import Write
 from connectors.state import Binding, BindRequest, StateStore
+from flows import dedupe
 from flows.ports import (
     Context,
     DecodeError,
@@ -32,13 +38,13 @@ from flows.ports import (
     LoadResult,
     Outcome,
     Status,
-    failed,
     not_found,
 )
 from flows.systems.salesforce.session import Job, Session, Tracker
 from transforms import salesforce as codec
 from transforms.canonical import Customer, Entity, digest
 from transforms.mapping import MappingError, Symbolic, apply, fingerprint, load_mapping
+from transforms.matching import Probe
 
 SF = "salesforce"
 ACCOUNT, CONTACT = "Account", "Contact"
@@ -55,6 +61,7 @@ CONTACT_FIELDS = (
     "AccountId",
     EXT,
 )
+CANDIDATE_FIELDS = (*CONTACT_FIELDS, "SystemModstamp")
 
 
 class CustomerHasher:
@@ -111,8 +118,9 @@ def newest(group: Sequence[Customer]) -> Customer:
 class Customers:
     """Resolves, links, creates and refreshes customers (shared by orders and customers)."""
 
-    def __init__(self, session: Session, state: StateStore) -> None:
+    def __init__(self, session: Session, state: StateStore, ctx: Context | None = None) -> None:
         self.session, self.state = session, state
+        self.screen = dedupe.Screen.of(state, SF, ctx)  # duplicates before a create
         self.hasher = CustomerHasher()
         self.known: dict[str, Resolved] = {}  # customer key -> where it is, this run
         self.creating: dict[str, str] = {}  # e-mail -> external id being created this run
@@ -168,8 +176,12 @@ class Customers:
         found: dict[str, Resolved] = {}
         emails = [e for e in groups if e not in self.creating]
         matches = self.session.lookups.contacts_by_email(emails) if emails else {}
+        fresh = {e: g for e, g in groups.items() if e not in self.creating and not matches.get(e)}
+        verdicts = self.screen.screen(fresh, self.candidates, self.candidates_by_id)
+        self.counters.update(self.screen.take_counters())
         for email, group in groups.items():
             hits = matches.get(email, [])
+            verdict = verdicts.get(email)
             if email in self.creating:  # created earlier in this run: the same records
                 ext = self.creating[email]
                 resolved = self.known.get(f"ext:{ext}") or Resolved(ext=ext)
@@ -182,12 +194,19 @@ class Customers:
                 problems.update({c.ref.id: why for c in group})
                 continue
             elif hits and hits[0].get("AccountId"):
-                ours = bool(hits[0].get(EXT))  # created by storebridge earlier
-                resolved = Resolved(hits[0]["AccountId"], hits[0]["Id"], crm_owned=not ours)
-                # CRM-owned contacts are bound without a hash and never overwritten; ours with
-                # an empty one, so newer details from this key still refresh them.
-                self._bind(group, resolved, "" if ours else None)
-                self.counters["contacts_reused" if ours else "contacts_matched"] += 1
+                resolved = self._matched(group, hits[0])
+            elif verdict is not None and verdict.action == "link" and verdict.candidate:
+                if not verdict.candidate.row.get("AccountId"):
+                    why = (
+                        f"Contact {verdict.candidate.target_id} has no Account (an order needs "
+                        "one): give it one in Salesforce, then replay"
+                    )
+                    problems.update({c.ref.id: why for c in group})
+                    continue
+                resolved = self._matched(group, verdict.candidate.row, counted=False)
+            elif verdict is not None and verdict.action in ("review", "refuse"):
+                problems.update({c.ref.id: verdict.why for c in group})
+                continue
             else:
                 try:
                     resolved = self._create(group)
@@ -197,6 +216,53 @@ class Customers:
             for c in group:
                 found[c.ref.id] = self.known[c.ref.id] = resolved
         return found, problems
+
+    def _matched(
+        self, group: list[Customer], hit: Mapping[str, Any], *, counted: bool = True
+    ) -> Resolved:
+        """Link `group` to the Contact `hit` (found by e-mail, by a match or by a reviewer)."""
+        ours = bool(hit.get(EXT))  # created by storebridge earlier
+        resolved = Resolved(hit["AccountId"], hit["Id"], crm_owned=not ours)
+        # CRM-owned contacts are bound without a hash and never overwritten; ours with an empty
+        # one, so newer details from this key still refresh them.
+        self._bind(group, resolved, "" if ours else None)
+        if counted:  # a link by a match or a reviewer is counted by the screen
+            self.counters["contacts_reused" if ours else "contacts_matched"] += 1
+        return resolved
+
+    # --- duplicate screening (flows.dedupe) ---------------------------------------------------
+    def candidates(self, probe: Probe, limit: int) -> list[dedupe.Candidate]:
+        """Contacts sharing a blocking key with `probe`: the blocks OR-ed into as few SOQL
+        queries as the URL limit allows (usually one per batch), at most `limit` rows."""
+        q = soql.quote
+        clauses = [f"Email = {q(e)}" for e in probe.emails]
+        clauses += [f"Email LIKE {q(local + '@%')}" for local in probe.locals]
+        clauses += [f"Email LIKE {q(local + '+%')}" for local in probe.locals]
+        clauses += [f"Phone LIKE {q('%' + d)}" for d in probe.phones]
+        for prefix, initials in probe.postal.items():
+            names = " OR ".join(
+                f"{f} LIKE {q(i + '%')}" for i in initials for f in ("FirstName", "LastName")
+            )
+            clauses.append(f"(MailingPostalCode LIKE {q(prefix + '%')} AND ({names}))")
+        columns = ", ".join(dict.fromkeys(["Id", *CANDIDATE_FIELDS]))
+        head = f"SELECT {columns} FROM Contact WHERE "  # noqa: S608 - quoted literals only
+        tail = f" LIMIT {int(limit)}"
+        budget = soql.MAX_URL_BYTES - soql.URL_HEADROOM
+        rows = dedupe.Rows(lambda r: str(r["Id"]), limit)
+        for group in dedupe.packed(
+            clauses, lambda g: len(quote(head + " OR ".join(g) + tail, safe="")) <= budget
+        ):
+            if not rows.add(self.session.client.query(head + " OR ".join(group) + tail)):
+                break
+        return self._candidates(rows.rows.values())
+
+    def candidates_by_id(self, ids: Sequence[str]) -> list[dedupe.Candidate]:
+        """Contacts by Id (a reviewer's link)."""
+        return self._candidates(self.session.lookups.by_ids(CONTACT, CANDIDATE_FIELDS, ids))
+
+    @staticmethod
+    def _candidates(rows: Any) -> list[dedupe.Candidate]:
+        return dedupe.decoded(rows, codec.decode_contact, lambda r: str(r["Id"]))
 
     # --- writes -------------------------------------------------------------------------------
     def _create(self, group: list[Customer]) -> Resolved:
@@ -346,7 +412,7 @@ class CustomerTarget:
 
     def __init__(self, ctx: Context, session: Session | None = None) -> None:
         self.session = session or Session()
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.hasher = self.customers.hasher
         self.tracker = Tracker()
 
@@ -382,11 +448,13 @@ class CustomerTarget:
                 item, Resolved(account.target_id if account else None, item.binding.target_id)
             )
         fresh = [i for i in items if i.binding is None]
+        self.customers.screen.expect((i.ref, i.record) for i in fresh)
         found, problems = self.customers.resolve([i.record for i in fresh]) if fresh else ({}, {})
         for item in fresh:
             where = found.get(item.ref.id)
             if where is None:
-                done.append(_failure(item, problems.get(item.ref.id, "not resolved")))
+                why = problems.get(item.ref.id, "not resolved")
+                done.append(self.customers.screen.failure(item, item.record, why, _kind(why)))
             elif where.ext is not None:  # being created
                 self._track(item, list(where.deps), where)
             elif where.crm_owned:  # linked to the CRM's contact: bound, never overwritten
@@ -449,8 +517,8 @@ class CustomerTarget:
         self.session.close()
 
 
-def _failure(item: Item[Customer], why: str) -> Outcome:
-    return failed(item, "CustomerMatchError" if "matches" in why else "ValidationError", why)
+def _kind(why: str) -> str:
+    return "CustomerMatchError" if "matches" in why else "ValidationError"
 
 
 class CustomerSource:

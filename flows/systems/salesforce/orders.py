@@ -128,7 +128,7 @@ class OrderTarget:
         self.hasher = OrderHasher(
             settings.order_status_map, settings.payment_object, settings.timezone
         )
-        self.customers = Customers(self.session, ctx.state)
+        self.customers = Customers(self.session, ctx.state, ctx)
         self.tracker = Tracker()
         self.timezone = settings.timezone
         self.bulk_min = settings.bulk_min_records
@@ -182,6 +182,7 @@ class OrderTarget:
                 done.append(failed(item, "UnknownSkuError", "; ".join(bad)))
             else:
                 ready.append(item)
+        self.customers.screen.expect((i.ref, i.record.customer) for i in ready)
         found, problems = self.customers.resolve([i.record.customer for i in ready])
         existing = self.session.lookups.order_items(
             [i.binding.target_id for i in ready if i.binding is not None]
@@ -189,7 +190,10 @@ class OrderTarget:
         for item in ready:
             key = item.record.customer.ref.id
             if key in problems:
-                done.append(failed(item, "CustomerMatchError", problems[key]))
+                customer, why = item.record.customer, problems[key]
+                done.append(
+                    self.customers.screen.failure(item, customer, why, "CustomerMatchError")
+                )
                 continue
             try:
                 self._enqueue(item, found[key], entries, pricebook_id, existing)
