@@ -45,6 +45,7 @@ from transforms.sage300_decode import (
 )
 from transforms.sage300_encode import (
     MAPPINGS,
+    RECEIPT_BATCH_MAX,
     customer_number,
     customer_payload,
     first_match,
@@ -53,6 +54,7 @@ from transforms.sage300_encode import (
     mappings_fingerprint,
     order_discount,
     order_payload,
+    receipt_batch,
     receipt_payload,
     receipt_payloads,
     receivable,
@@ -60,6 +62,7 @@ from transforms.sage300_encode import (
 
 __all__ = [
     "MAPPINGS",
+    "RECEIPT_BATCH_MAX",
     "SYSTEM",
     "CustomerCodec",
     "DecodeError",
@@ -85,6 +88,7 @@ __all__ = [
     "order_status",
     "parent_of",
     "parse_store_key",
+    "receipt_batch",
     "receipt_payload",
     "receipt_payloads",
     "receivable",

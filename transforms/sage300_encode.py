@@ -13,7 +13,8 @@ and the length check that refuses a value instead of cutting it (`common.check_l
   `customer_number(customer, attempt=1)`, ... (a different hash each attempt).
 * `customer_payload` -> ARCustomers; `order_payload` -> OEOrders (item lines, shipping and tax
   as miscellaneous charges, the order discount); `receipt_payload` -> an A/R receipt batch with
-  the payment's prepayment entry (receipt.yaml says why a batch per payment).
+  the payment's prepayment entry; `receipt_batch` joins such bodies into one batch of many
+  entries (one Web API request for the receipts of a whole load batch of orders).
 * `hash_payload(order)`: what an order write sends, with placeholders for the ids the loader
   resolves (customer and order numbers), so the hash is known before anything is written.
 """
@@ -24,7 +25,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -338,6 +339,38 @@ def receipt_payloads(
         for p in order.payments
         if receivable(p)
     ]
+
+
+RECEIPT_BATCH_MAX = 500  # entries per receipt batch (ARTCR.CNTITEM BCD*4.0 allows 9999)
+
+
+def receipt_batch(bodies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One receipt batch holding the entries of `bodies` (`receipt_payload` bodies of the same
+    bank and currency), in their order. Each entry keeps its payment's store key as its
+    EntryReference (ARTCR.TXTRMITREF, the look-up key); the batch's Description is the first
+    entry's key (with ``+N`` for the N others, cut to BATCHDESC's 60) and its date the latest
+    entry's. One body gives that body unchanged.
+
+    Raises:
+        ValueError: no bodies, more than `RECEIPT_BATCH_MAX` entries, or banks/currencies that
+            differ (a batch has one bank).
+    """
+    if not bodies:
+        raise ValueError("a receipt batch needs at least one entry")
+    if len(bodies) == 1:
+        return dict(bodies[0])
+    banks = {(b.get("BankCode"), b.get("DefaultBankCurrency")) for b in bodies}
+    if len(banks) != 1:
+        raise ValueError("the entries of one receipt batch must share its bank and currency")
+    entries = [e for b in bodies for e in b.get("ReceiptsAdjustments") or []]
+    if len(entries) > RECEIPT_BATCH_MAX:
+        raise ValueError(f"a receipt batch holds at most {RECEIPT_BATCH_MAX} entries")
+    first = dict(bodies[0])
+    limit = int(columns(mapping("receipt")).get("Description", {}).get("max", 60))
+    first["Description"] = f"{first['Description']} +{len(bodies) - 1}"[:limit]
+    first["BatchDate"] = max(str(b.get("BatchDate") or "") for b in bodies)
+    first["ReceiptsAdjustments"] = entries
+    return first
 
 
 # --- hashing -----------------------------------------------------------------------------------

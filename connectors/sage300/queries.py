@@ -8,6 +8,8 @@ which compares and hashes equal to the `int` of the same value.
 
 Orders: `orders_by_reference` (the look-up before an order is created: ``OEORDH.REFERENCE``),
 `orders` (headers, OEORDH1, lines and shipments of orders by ``ORDUNIQ``), `shipments_of_orders`.
+Receipts: `receipts_by_reference` (ARTCR entries by ``TXTRMITREF``, the look-up before a receipt
+is written).
 Items: `items` (ICITEM by ``ITEMNO``), `item_locations` (ICILOC), `item_prices` (ICPRIC with
 the base price from ICPRICP), `item_optional_fields` (ICITEMO), `variants_of` (the optional
 fields of the variant items of products: items whose parent optional field names them),
@@ -220,6 +222,30 @@ class NamedQueries:
             SageOrder(headers[k], extras.get(k), lines.get(k, []), shipped.get(k, []))
             for k in sorted(found)
         ]
+
+    # -- receipts -------------------------------------------------------------------------------
+
+    def receipts_by_reference(
+        self: _Db, references: Iterable[str], batch_type: str = "CA"
+    ) -> dict[str, Row]:
+        """ARTCR entries of `batch_type` batches (CA: receipts) by their ``TXTRMITREF`` (the
+        Entry Reference: storebridge writes the payment's store key there): the first entry
+        of each reference found (lowest batch and entry); absent references are missing from
+        the result. One query per 500 references."""
+        rows = self.rows_by_keys(
+            "ARTCR",
+            "TXTRMITREF",
+            references,
+            ("CODEPYMTYP", "CNTBTCH", "CNTITEM", "TXTRMITREF", "IDCUST", "AMTRMIT"),
+            where=f"{ident('CODEPYMTYP')} = ?",
+            params=_padded("ARTCR", "CODEPYMTYP", [batch_type]),
+            order=("TXTRMITREF", "CNTBTCH", "CNTITEM"),
+            what="receipts by TXTRMITREF",
+        )
+        out: dict[str, Row] = {}
+        for row in rows:
+            out.setdefault(row["TXTRMITREF"], row)
+        return out
 
     # -- items ----------------------------------------------------------------------------------
 

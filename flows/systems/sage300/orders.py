@@ -22,10 +22,15 @@ takes GET and POST only. So the generic exporter sequence becomes, per batch:
    request is over) = it was not applied, and it is POSTed again (at most `POST_ATTEMPTS` in all).
    Not found after no answer at all (a timeout: it may still be running) = a dead letter saying
    so; the next run (or a replay) looks it up first. An order is never created twice;
-5. its captured payments: one receipt batch each, applied to the order number, keyed by the
-   payment's store key in the batch Description. A new order has none yet; an order entered
-   before (found, or bound and changed since) has its receipts looked up first (one GET per
-   chunk of keys), and a receipt POST of unknown outcome is looked up before it is sent again.
+5. the captured payments of every order entered or found in the call: ONE receipt batch (per
+   bank, at most `codec.RECEIPT_BATCH_MAX` entries) with one prepayment entry per payment,
+   applied to its order number and keyed by the payment's store key in the entry's Entry
+   Reference (ARTCR.TXTRMITREF). A new order has none yet; an order entered before (found, or
+   bound and changed since) has its receipts looked up first (ODBC on ARTCR, one query per 500
+   keys). A batch POST of unknown outcome is looked up the same way and only the entries Sage
+   does not have are sent again, in a new batch. A batch Sage refuses is sent again as one
+   batch per entry, so the refused payment is named in its own order's dead letter and the
+   others are written.
 
 An order changed in the store after it was entered: OEOrders cannot be PATCHed. Sage's lines are
 read (ODBC, one query per batch) and compared with what would be written: equal (only payments
@@ -42,7 +47,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -60,7 +65,7 @@ from flows.systems.sage300.session import (
     uniquifier,
 )
 from transforms import sage300 as codec
-from transforms.canonical import Entity, Order, Payment, digest
+from transforms.canonical import Entity, Order, digest
 from transforms.mapping import MappingError
 
 MISC = "Miscellaneous"
@@ -89,6 +94,35 @@ class Entered:
     orduniq: str
     number: str
     customer: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One receipt to write: its payment's store key (the entry reference), the payment id
+    (named in a dead letter) and its one-entry receipt batch body."""
+
+    key: str
+    payment: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Pending:
+    """An order entered or found in this call whose receipts are written with the call's batch.
+
+    Attributes:
+        item: the order.
+        entered: what Sage holds of it.
+        receipts: the receipts Sage does not have yet.
+        echo: the OEOrders fields of a `written` outcome with an echo (None: none).
+        prefix: what a receipt failure's dead letter starts with (the Sage order number).
+    """
+
+    item: Item[Order]
+    entered: Entered
+    receipts: list[Receipt] = field(default_factory=list)
+    echo: dict[str, Any] | None = None
+    prefix: str = ""
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -180,7 +214,7 @@ class OrderTarget:
         return None
 
     def load(self, items: Sequence[Item[Order]]) -> LoadResult:
-        done: list[Outcome] = []
+        done: list[Outcome | Pending] = []
         ready = self._with_known_items(items, done)
         creating = [i for i in ready if i.binding is None]
         bound = [i for i in ready if i.binding is not None]
@@ -192,7 +226,7 @@ class OrderTarget:
         keys += [i.binding.target_id for i in bound if i.binding is not None]
         headers, lines = self._entered(keys)
         before = [i for i in creating if i.ref.key in found] + bound
-        present = self._receipts_present(self._receipt_keys(i.record) for i in before)
+        present = self._receipts_present(k for i in before for k in self._receipt_keys(i.record))
         # customers first, for the orders still to be entered
         fresh = [i for i in creating if i.ref.key not in found]
         self.customers.screen.expect((i.ref, i.record.customer) for i in fresh)
@@ -220,7 +254,8 @@ class OrderTarget:
                 )
                 continue
             done.append(self._entered_before(item, header, lines, present))
-        return LoadResult(done, self.customers.take_binds(), self.session.take_counters())
+        outcomes = self._with_receipts(done)
+        return LoadResult(outcomes, self.customers.take_binds(), self.session.take_counters())
 
     def finish(self) -> LoadResult:
         return LoadResult()
@@ -230,7 +265,7 @@ class OrderTarget:
 
     # --- look-ups -----------------------------------------------------------------------------
     def _with_known_items(
-        self, items: Sequence[Item[Order]], done: list[Outcome]
+        self, items: Sequence[Item[Order]], done: list[Outcome | Pending]
     ) -> list[Item[Order]]:
         """The orders whose every SKU is an active sellable item (one query for the batch)."""
         known = self.session.items({ln.sku for i in items for ln in i.record.lines})
@@ -264,22 +299,13 @@ class OrderTarget:
     def _receipt_keys(order: Order) -> list[str]:
         return [codec.store_key(p.ref) for p in order.payments if codec.receivable(p)]
 
-    def _receipts_present(self, groups: Iterable[list[str]]) -> set[str]:
-        """Which of these receipt keys (batch Descriptions) Sage has: one GET per chunk."""
-        from connectors.sage300.odata import one_of
-
-        wanted = [k for group in groups for k in group]
+    def _receipts_present(self, keys: Iterable[str]) -> set[str]:
+        """Which of these receipt keys (ARTCR entry references) Sage has: ODBC, one query per
+        500 keys (none without keys)."""
+        wanted = list(dict.fromkeys(keys))
         if not wanted:
             return set()
-        present: set[str] = set()
-        for clause in one_of("Description", wanted):
-            rows = self.session.client.query(
-                AR_RECEIPT_BATCHES,
-                filter=clause,
-                select=["BatchRecordType", "BatchNumber", "Description"],
-            )
-            present.update(str(r.get("Description") or "").rstrip() for r in rows)
-        return present
+        return {str(k).rstrip() for k in self.session.db.receipts_by_reference(wanted)}
 
     # --- writes -------------------------------------------------------------------------------
     def _payload(self, order: Order, customer: str) -> dict[str, Any]:
@@ -287,8 +313,9 @@ class OrderTarget:
 
     def _enter(
         self, item: Item[Order], where: dict[str, Resolved], problems: dict[str, str]
-    ) -> Outcome:
-        """A new order: POSTed (once, unless Sage says it was not applied), then its receipts."""
+    ) -> Outcome | Pending:
+        """A new order: POSTed (once, unless Sage says it was not applied); its receipts are
+        written with the call's batch."""
         order = item.record
         customer = where.get(order.customer.ref.key)
         if customer is None:
@@ -302,10 +329,16 @@ class OrderTarget:
         entered = self._post_order(item, payload)
         if isinstance(entered, Outcome):
             return entered
-        problem = self._write_receipts(order, entered, set())
+        pending = Pending(
+            item,
+            entered,
+            echo=self._echo(payload, entered),
+            prefix=f"entered as order {entered.number}; ",
+        )
+        problem = self._receipts_of(pending, set())
         if problem is not None:
-            return failed(item, "RecordError", f"entered as order {entered.number}; {problem}")
-        return written(item, entered.orduniq, self._echo(payload, entered))
+            return failed(item, "RecordError", f"{pending.prefix}{problem}")
+        return pending
 
     def _post_order(self, item: Item[Order], payload: dict[str, Any]) -> Entered | Outcome:
         reference = str(payload["OrderReference"])
@@ -352,8 +385,9 @@ class OrderTarget:
 
     def _entered_before(
         self, item: Item[Order], header: Row, lines: dict[str, list[Row]], present: set[str]
-    ) -> Outcome:
-        """An order Sage holds already (found by its reference, or bound and changed since)."""
+    ) -> Outcome | Pending:
+        """An order Sage holds already (found by its reference, or bound and changed since);
+        the receipts Sage does not have are written with the call's batch."""
         order, entered = item.record, self._entered_row(header)
         try:
             payload = self._payload(order, entered.customer)
@@ -370,55 +404,109 @@ class OrderTarget:
                 f"PATCH): {differ}. Change order {entered.number} in Sage 300 (or cancel it "
                 "there and delete its binding), then replay this dead letter",
             )
-        written_before = self.session.counters["receipts_written"]
-        problem = self._write_receipts(order, entered, present)
-        if problem is not None:
-            return failed(item, "RecordError", f"order {entered.number}: {problem}")
+        pending = Pending(item, entered, prefix=f"order {entered.number}: ")
         if item.creating:  # found by its reference: a lost answer, now bound
             self.session.counters["orders_found_by_reference"] += 1
-            return written(item, entered.orduniq, self._echo(payload, entered))
-        if self.session.counters["receipts_written"] > written_before:
-            return written(item, entered.orduniq)
-        return already_there(item, self, entered.orduniq)
+            pending.echo = self._echo(payload, entered)
+        problem = self._receipts_of(pending, present)
+        if problem is not None:
+            return failed(item, "RecordError", f"{pending.prefix}{problem}")
+        return pending
 
-    def _write_receipts(self, order: Order, entered: Entered, present: set[str]) -> str | None:
-        """POST the receipt of every captured payment Sage does not have; why one failed."""
+    def _receipts_of(self, pending: Pending, present: set[str]) -> str | None:
+        """Collect the receipts of `pending` Sage does not have; why they cannot be encoded."""
+        entered = pending.entered
         try:
             bodies = codec.receipt_payloads(
-                order, entered.customer, entered.number, timezone=self.timezone
+                pending.item.record, entered.customer, entered.number, timezone=self.timezone
             )
         except MappingError as exc:
             return str(exc)
         for payment, body in bodies:
             key = str(body.get("Description") or "")
-            if key in present:
-                continue
-            problem = self._post_receipt(payment, body, key)
-            if problem is not None:
-                return problem
-            present.add(key)
+            if key not in present:
+                pending.receipts.append(Receipt(key, payment.ref.id, body))
         return None
 
-    def _post_receipt(self, payment: Payment, body: dict[str, Any], key: str) -> str | None:
-        posted: Posted | None = None
+    def _with_receipts(self, done: list[Outcome | Pending]) -> list[Outcome]:
+        """Write the receipts of every pending order of the call, then each order's outcome."""
+        pending = [p for p in done if isinstance(p, Pending)]
+        problems = self._write_receipts([r for p in pending for r in p.receipts])
+        out: list[Outcome] = []
+        for p in done:
+            if not isinstance(p, Pending):
+                out.append(p)
+                continue
+            problem = next((problems[r.key] for r in p.receipts if r.key in problems), None)
+            if problem is not None:
+                out.append(failed(p.item, "RecordError", f"{p.prefix}{problem}"))
+            elif p.echo is not None:
+                out.append(written(p.item, p.entered.orduniq, p.echo))
+            elif p.receipts:
+                out.append(written(p.item, p.entered.orduniq))
+            else:
+                out.append(already_there(p.item, self, p.entered.orduniq))
+        return out
+
+    def _write_receipts(self, receipts: Sequence[Receipt]) -> dict[str, str]:
+        """Write `receipts` as few batches as can be (one per bank and currency, at most
+        `codec.RECEIPT_BATCH_MAX` entries each); why each one not written failed, by key."""
+        groups: dict[tuple[str, str], list[Receipt]] = {}
+        for r in dict((r.key, r) for r in receipts).values():  # a key is written once
+            bank = (str(r.body.get("BankCode") or ""), str(r.body.get("DefaultBankCurrency") or ""))
+            groups.setdefault(bank, []).append(r)
+        problems: dict[str, str] = {}
+        size = codec.RECEIPT_BATCH_MAX
+        for group in groups.values():
+            for start in range(0, len(group), size):
+                problems.update(self._post_batch(group[start : start + size]))
+        return problems
+
+    def _post_batch(self, receipts: list[Receipt]) -> dict[str, str]:
+        """POST one receipt batch of `receipts`; after an unknown outcome, look its entry
+        references up (ODBC) and send only the missing entries again, in a new batch; after a
+        refusal of several entries, one batch per entry. Why each receipt not written failed."""
+        todo, posted = receipts, None
         for _ in range(POST_ATTEMPTS):
-            posted = self.session.post(AR_RECEIPT_BATCHES, body)
+            posted = self.session.post(
+                AR_RECEIPT_BATCHES, codec.receipt_batch([r.body for r in todo])
+            )
             if posted.row is not None:
-                self.session.counters["receipts_written"] += 1
-                return None
+                self.session.counters["receipts_written"] += len(todo)
+                self.session.counters["receipt_batches_written"] += 1
+                return {}
             if posted.refused is not None:
-                return f"Sage 300 refused the receipt of payment {payment.ref.id}: {posted.refused}"
-            if key in self._receipts_present([[key]]):  # applied, the answer was lost
-                self.session.counters["receipts_written"] += 1
+                if len(todo) == 1:
+                    r = todo[0]
+                    return {
+                        r.key: f"Sage 300 refused the receipt of payment {r.payment}: "
+                        f"{posted.refused}"
+                    }
+                # isolate the refused payment: one batch per entry
+                self.session.counters["receipt_batches_refused"] += 1
+                problems: dict[str, str] = {}
+                for r in todo:
+                    problems.update(self._post_batch([r]))
+                return problems
+            present = self._receipts_present(r.key for r in todo)
+            missing = [r for r in todo if r.key not in present]
+            if len(missing) < len(todo):  # applied, the answer was lost
+                self.session.counters["receipts_written"] += len(todo) - len(missing)
                 self.session.counters["lost_answers"] += 1
-                return None
+            if not missing:
+                return {}
             if not posted.answered:
-                return (
-                    f"the receipt of payment {payment.ref.id} has an unknown outcome "
+                return {
+                    r.key: f"the receipt of payment {r.payment} has an unknown outcome "
                     f"({posted.unknown}); a replay looks it up before it writes it"
-                )
+                    for r in missing
+                }
+            todo = missing
         unknown = posted.unknown if posted is not None else "not sent"
-        return f"Sage 300 did not take the receipt of payment {payment.ref.id} ({unknown})"
+        return {
+            r.key: f"Sage 300 did not take the receipt of payment {r.payment} ({unknown})"
+            for r in todo
+        }
 
     @staticmethod
     def _echo(payload: dict[str, Any], entered: Entered) -> dict[str, Any]:
