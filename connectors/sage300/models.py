@@ -1,7 +1,7 @@
 """Raw Sage 300 rows and their coded values (pure: codecs import this module).
 
 A row of the company database is a ``dict`` of upper-case column names to values as the
-normaliser makes them (`connectors.sage300.odbc.normalise`, types declared in `tables.py`).
+normaliser makes them (`connectors.sage300.values.normalise`, types declared in `tables.py`).
 The enums are the dictionary's lists of values (`shared/api-specs/sage300/db/tables-subset.json`);
 header and line ``COMPLETE`` use different lists.
 """

@@ -70,7 +70,7 @@ class OrderReader:
         return self._held(rows)
 
     def placed(self, since: dt.datetime, until: dt.datetime) -> Iterator[list[Held]]:
-        from connectors.sage300.odbc import sage_date
+        from connectors.sage300.values import sage_date
 
         first, last = local_days(since, until, self.timezone)
         rows = self.db.scan(

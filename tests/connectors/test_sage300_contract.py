@@ -24,8 +24,9 @@ from connectors.http import ApiUsage
 from connectors.sage300 import odata, resources
 from connectors.sage300.client import Sage300Client
 from connectors.sage300.errors import Sage300Error, Sage300WriteUnknown
-from connectors.sage300.odbc import Sage300Database, stamp
+from connectors.sage300.odbc import Sage300Database
 from connectors.sage300.settings import Sage300Settings
+from connectors.sage300.values import stamp
 from connectors.settings import load_settings
 from sandbox.core import FaultConfig
 from sandbox.runner import Sandbox

@@ -20,18 +20,16 @@ import pytest
 
 from connectors.http import AuthError, ConfigError, TransientError
 from connectors.sage300 import tables
-from connectors.sage300.odbc import (
-    Sage300Database,
+from connectors.sage300.odbc import Sage300Database, read_only_connection_string, translate
+from connectors.sage300.settings import Sage300Settings
+from connectors.sage300.values import (
     audit_bounds,
     convert,
     normalise,
-    read_only_connection_string,
     sage_date,
     sage_time,
     stamp,
-    translate,
 )
-from connectors.sage300.settings import Sage300Settings
 from connectors.settings import load_settings
 
 pyodbc = pytest.importorskip("pyodbc", reason="pyodbc (and unixODBC's libodbc) is not installed")

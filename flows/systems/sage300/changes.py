@@ -22,7 +22,7 @@ never by offset: rows changing while a poll pages cannot shift a key out of it. 
 one key more than it returns, so the last page is known without an empty query after it.
 
 The window becomes Sage's local stamps in ONE place, the connector's
-`connectors.sage300.odbc.audit_bounds` (through `audit_clause`), with the server's zone from the
+`connectors.sage300.values.audit_bounds` (through `audit_clause`), with the server's zone from the
 settings: a window whose ends have different UTC offsets (it crosses a daylight-saving change)
 is widened to every wall-clock time its instants can show, so a change stamped in the repeated
 autumn hour is never missed (a few rows read twice cost nothing: they hash unchanged).
@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.sage300 import resources, tables
-from connectors.sage300.odbc import Sage300Database, audit_clause, convert, param
+from connectors.sage300.odbc import Sage300Database
 from connectors.sage300.sql import ident
+from connectors.sage300.values import audit_clause, convert, param
 
 SAGE = resources.SYSTEM
 KEY = "K"  # the UNION's column
