@@ -26,11 +26,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.http.redaction import redact_record
 from connectors.records import Page
 from connectors.state import Binding, BindRequest, StateStore, Window
 from flows import dedupe
 from flows.ports import Context, DecodeError, Item, LoadResult, Outcome, Status, not_found
+from flows.systems.customers import customer_binds, masked, newest, representative
 from flows.systems.dynamics365.session import (
     D365,
     ChangeReader,
@@ -105,22 +105,6 @@ class Resolved:
         if self.ext is not None:
             return {"customer_account": codec.bind(ACCOUNTS, {"storebridge_id": self.ext})}
         return {"customer_contact": codec.bind(CONTACTS, self.contact_id or "")}
-
-
-def _masked(why: str, customers: Sequence[Customer]) -> str:
-    """A refusal text with the customers' own personal data masked (Dataverse quotes values)."""
-    return redact_record(why, [c.model_dump(mode="json") for c in customers])[0]
-
-
-def representative(group: Sequence[Customer]) -> Customer:
-    """The customer whose key names new rows: a registered id before a guest's, then the lowest
-    id (independent of which batch they arrived in)."""
-    return min(group, key=lambda c: (c.is_guest, c.ref.id))
-
-
-def newest(group: Sequence[Customer]) -> Customer:
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return max(group, key=lambda c: c.updated_at or floor)
 
 
 class Customers:
@@ -312,7 +296,7 @@ class Customers:
             why = "Dynamics 365 refused the account and contact: " + (
                 describe(bad) if bad else "no id"
             )
-            self.failed[ext] = _masked(why, self.groups.get(ext, []))
+            self.failed[ext] = masked(why, self.groups.get(ext, []))
             return
         # Created by this run: a retried upsert after a lost answer may read as an update, but
         # nothing had this customer before (it was looked up by e-mail first).
@@ -367,7 +351,7 @@ class Customers:
         bad = next((a for a in answers if not a.ok), None)
         if bad is not None:
             why = f"Dynamics 365 refused the customer update: {describe(bad)}"
-            self.failed[c.ref.key] = _masked(why, [c])
+            self.failed[c.ref.key] = masked(why, [c])
             return
         # every key sharing the contact is bound to the newest details
         self._bind(sharing, where, self.hasher.payload_hash(c), c.updated_at)
@@ -380,28 +364,14 @@ class Customers:
         payload_hash: str | None,
         as_of: dt.datetime | None = None,
     ) -> None:
-        for c in group:
-            for obj, target in ((ACCOUNT, where.account_id), (CONTACT, where.contact_id)):
-                if target:
-                    self.binds.append(
-                        BindRequest(
-                            c.ref.system,
-                            "customer",
-                            c.ref.id,
-                            D365,
-                            obj,
-                            target,
-                            payload_hash,
-                            as_of,
-                        )
-                    )
-            if payload_hash is None and where.contact_id and not c.is_guest:
-                # the CRM's contact is linked both ways: its edits may reach the store customer
-                self.binds.append(
-                    BindRequest(
-                        D365, "customer", where.contact_id, c.ref.system, "Customer", c.ref.id, ""
-                    )
-                )
+        self.binds += customer_binds(
+            group,
+            D365,
+            ((ACCOUNT, where.account_id), (CONTACT, where.contact_id)),
+            where.contact_id,
+            payload_hash,
+            as_of,
+        )
 
     def take_binds(self) -> list[BindRequest]:
         out, self.binds = self.binds, []

@@ -39,6 +39,7 @@ from connectors.records import Page
 from connectors.state import Binding, BindRequest, StateStore
 from flows import dedupe
 from flows.ports import Context, DecodeError, Item, LoadResult, Outcome, Status, failed, not_found
+from flows.systems.customers import customer_binds, newest, representative
 from flows.systems.sage300.session import (
     AR_CUSTOMERS,
     ARCUS,
@@ -81,17 +82,6 @@ class Resolved:
     number: str
     crm_owned: bool = False
     created: bool = False  # created by this run
-
-
-def representative(group: Sequence[Customer]) -> Customer:
-    """The customer whose key numbers a new ARCUS row: a registered id before a guest's, then
-    the lowest id (independent of which batch they arrived in)."""
-    return min(group, key=lambda c: (c.is_guest, c.ref.id))
-
-
-def newest(group: Sequence[Customer]) -> Customer:
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return max(group, key=lambda c: c.updated_at or floor)
 
 
 def _email(value: Any) -> str:
@@ -351,26 +341,9 @@ class Customers:
         payload_hash: str | None,
         as_of: dt.datetime | None = None,
     ) -> None:
-        for c in group:
-            self.binds.append(
-                BindRequest(
-                    c.ref.system,
-                    "customer",
-                    c.ref.id,
-                    SAGE,
-                    ARCUS,
-                    where.number,
-                    payload_hash,
-                    as_of,
-                )
-            )
-            if payload_hash is None and not c.is_guest:
-                # Sage's own customer is linked both ways: its edits may reach the store customer
-                self.binds.append(
-                    BindRequest(
-                        SAGE, "customer", where.number, c.ref.system, "Customer", c.ref.id, ""
-                    )
-                )
+        self.binds += customer_binds(
+            group, SAGE, ((ARCUS, where.number),), where.number, payload_hash, as_of
+        )
 
     def take_binds(self) -> list[BindRequest]:
         out, self.binds = self.binds, []

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
 
-from connectors.http.redaction import redact_record
 from connectors.records import Page
 from connectors.salesforce import soql
 from connectors.salesforce.models import SaveResult
@@ -40,6 +39,7 @@ from flows.ports import (
     Status,
     not_found,
 )
+from flows.systems.customers import customer_binds, masked, newest, representative
 from flows.systems.salesforce.session import Job, Session, Tracker
 from transforms import salesforce as codec
 from transforms.canonical import Customer, Entity, digest
@@ -96,23 +96,6 @@ class Resolved:
         if self.ext is not None and self.account_id is None:
             return {"account_ref": {EXT: self.ext}, "contact_ref": {EXT: self.ext}}
         return {"account_id": self.account_id, "contact_id": self.contact_id}
-
-
-def _masked(why: str, customers: Sequence[Customer]) -> str:
-    """A refusal text with the customers' own personal data masked: Salesforce quotes values
-    (validation rules, duplicate checks), and the orders failing with it keep only a summary."""
-    return redact_record(why, [c.model_dump(mode="json") for c in customers])[0]
-
-
-def representative(group: Sequence[Customer]) -> Customer:
-    """The customer whose key names new records: a registered id before a guest's, then the
-    lowest id: depends on the customers, not on which batch they arrived in."""
-    return min(group, key=lambda c: (c.is_guest, c.ref.id))
-
-
-def newest(group: Sequence[Customer]) -> Customer:
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return max(group, key=lambda c: c.updated_at or floor)
 
 
 class Customers:
@@ -300,7 +283,7 @@ class Customers:
         sobject, ext = cast(tuple[str, str], key)
         if not result.success or not result.id:
             why = f"Salesforce refused the {sobject}: {result.error_text}"
-            self.failed[ext] = _masked(why, self.groups.get(ext, []))
+            self.failed[ext] = masked(why, self.groups.get(ext, []))
             return
         # Created means created by this run: a retried upsert after a lost answer reads
         # "updated", but nothing had this customer before (it was looked up by e-mail first).
@@ -367,7 +350,7 @@ class Customers:
     ) -> None:
         if not result.success:
             why = f"Salesforce refused the customer update: {result.error_text}"
-            self.failed[c.ref.key] = _masked(why, [c])
+            self.failed[c.ref.key] = masked(why, [c])
         elif key[0] == CONTACT:  # type: ignore[index]
             # every key sharing the Contact is bound to the newest details, so an older order
             # of any of them read later never rolls them back
@@ -381,22 +364,14 @@ class Customers:
         payload_hash: str | None,
         as_of: dt.datetime | None = None,
     ) -> None:
-        for c in group:
-            for obj, target in ((ACCOUNT, where.account_id), (CONTACT, where.contact_id)):
-                if target:
-                    self.binds.append(
-                        BindRequest(
-                            c.ref.system, "customer", c.ref.id, SF, obj, target, payload_hash, as_of
-                        )
-                    )
-            if payload_hash is None and where.contact_id and not c.is_guest:
-                # A contact the CRM had is linked both ways: its edits may reach the store
-                # customer (the `customers` use case read back), never the other way round.
-                self.binds.append(
-                    BindRequest(
-                        SF, "customer", where.contact_id, c.ref.system, "Customer", c.ref.id, ""
-                    )
-                )
+        self.binds += customer_binds(
+            group,
+            SF,
+            ((ACCOUNT, where.account_id), (CONTACT, where.contact_id)),
+            where.contact_id,
+            payload_hash,
+            as_of,
+        )
 
     def take_binds(self) -> list[BindRequest]:
         out, self.binds = self.binds, []
