@@ -15,7 +15,7 @@ from typing import Any
 from prefect.artifacts import create_table_artifact
 
 from connectors.http.redaction import redact_text
-from flows import engine
+from flows import engine, reports
 
 
 def artifact_key(use_case: str, source: str, target: str, mode: str) -> str:
@@ -58,7 +58,7 @@ class Progress:
             self.update(self.total)
 
 
-def publish(summary: engine.RunSummary) -> None:
+def publish(summary: reports.RunSummary) -> None:
     """The run's counts and dead letters as Prefect table artifacts (versioned per pair)."""
     key = artifact_key(summary.use_case, summary.source, summary.target, summary.mode)
     row: dict[str, Any] = {

@@ -27,7 +27,7 @@ from prefect.utilities.annotations import quote
 from connectors.http import TransientError, all_usage
 from connectors.records import Failure, Page
 from connectors.state import StateStore
-from flows import anomaly, artifacts, engine, observe, registry
+from flows import anomaly, artifacts, engine, observe, registry, reports
 from flows.lease import PairLease
 from flows.ports import Context, LoadResult, Source, Target
 from flows.registry import Role
@@ -90,7 +90,7 @@ def load(
     failures: Sequence[Failure],
     run_id: str | None,
     memory: engine.Memory | None = None,
-) -> engine.BatchReport:
+) -> reports.BatchReport:
     """Write one batch (idempotent: safe to retry), then record its outcome at once. The use
     case's `inspect` hook runs first: records it holds for review are not written."""
     items, done = engine.prepare(target, state, records)
@@ -108,7 +108,7 @@ def finish(
     plan: engine.Plan,
     run_id: str | None,
     memory: engine.Memory | None = None,
-) -> engine.BatchReport:
+) -> reports.BatchReport:
     """Write what the target deferred to pack its calls, and record it."""
     return engine.record(state, plan, target, target.finish(), (), (), run_id, None, memory)
 
@@ -175,7 +175,7 @@ def run_sync(
                 holder,
                 settings.lease_wait_seconds,
             )
-            busy = engine.RunSummary(
+            busy = reports.RunSummary(
                 use_case.name, source, target, "busy", None, None, flow_run_id=run_id
             )
             busy.busy_with = holder
@@ -246,7 +246,7 @@ def _run(
     )
     wrap = opaque if steps is STEPS else _same
     source, target = plan.source, plan.target
-    summary = engine.RunSummary(
+    summary = reports.RunSummary(
         use_case.name,
         source,
         target,
@@ -270,7 +270,7 @@ def _run(
     memory = engine.Memory()  # what the inspect hook remembers, until its records load
     progress: artifacts.Progress | None = None
 
-    def loaded(report: engine.BatchReport) -> None:
+    def loaded(report: reports.BatchReport) -> None:
         summary.add(report)
         if report.counts or report.failures:
             logger.info(

@@ -14,7 +14,7 @@ import pytest
 
 from connectors.records import Failure
 from connectors.state import BatchRecord, BindRequest, DeadLetterStatus, StateStore
-from flows import engine
+from flows import engine, reports
 from flows.ports import LoadResult, Outcome, Status, failed, written
 from flows.usecases import CUSTOMERS, ORDER_TO_CASH, UseCase
 from tests.unit.engine_fakes import NOW, FakeTarget, new_store, order, settings
@@ -256,8 +256,8 @@ def test_the_registry_supplies_the_echo_codec_and_hasher() -> None:
 
 
 def test_the_summary_adds_batches_and_redacts_reasons() -> None:
-    summary = engine.RunSummary("order-to-cash", "shift4shop", "salesforce", "window", None, None)
-    report = engine.BatchReport(
+    summary = reports.RunSummary("order-to-cash", "shift4shop", "salesforce", "window", None, None)
+    report = reports.BatchReport(
         counts={"created": 2, "unchanged": 3},
         failures=[
             Failure(
@@ -272,7 +272,7 @@ def test_the_summary_adds_batches_and_redacts_reasons() -> None:
         counters={"contacts_matched": 1},
     )
     summary.add(report)
-    summary.add(engine.BatchReport(counts={"updated": 1}, counters={"contacts_matched": 2}))
+    summary.add(reports.BatchReport(counts={"updated": 1}, counters={"contacts_matched": 2}))
     assert (summary.batches, summary.created, summary.updated, summary.unchanged) == (2, 2, 1, 3)
     assert summary.dead_lettered == 1
     assert summary.dead_letters == [
